@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Local infrastructure as native processes on loopback, state under .local/ (git-ignored).
+#   infra.sh up       start what is not running, wait until each answers, print env lines
+#   infra.sh down     stop everything this script started; no process is left behind
+#   infra.sh status   say what runs
+#   infra.sh env      print the env lines only
+#   infra.sh restart rabbitmq|ferretdb   stop and start one part (fault tests)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+RUN="$LOCAL/run"
+LOG="$LOCAL/log"
+mkdir -p "$RUN" "$LOG"
+
+AMQP_PORT=5672
+MONGO_PORT=27017
+REGISTRY_PORT=4873
+SMTP_PORT=1025
+MAIL_UI_PORT=8025
+
+print_env() {
+  cat <<ENV
+MONGODB_URI=mongodb://127.0.0.1:$MONGO_PORT/eventshop?directConnection=true&maxPoolSize=1
+AMQP_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT
+RABBITMQ_MANAGEMENT_URL=http://guest:guest@127.0.0.1:15672
+SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
+MAIL_UI_URL=http://127.0.0.1:$MAIL_UI_PORT
+NPM_REGISTRY=http://127.0.0.1:$REGISTRY_PORT/
+ENV
+}
+
+# --- generic process handling -------------------------------------------------------------
+pid_of() { [[ -f "$RUN/$1.pid" ]] && cat "$RUN/$1.pid"; }
+alive() { local pid; pid=$(pid_of "$1") && kill -0 "$pid" 2>/dev/null; }
+
+spawn() { # name command...: start detached in its own session, log to .local/log/<name>.log
+  local name=$1
+  shift
+  setsid nohup "$@" >>"$LOG/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+stop_pid() { # name: SIGTERM the process group, then SIGKILL after 15 s
+  local name=$1 pid
+  pid=$(pid_of "$name") || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/$name.pid"
+}
+
+# --- RabbitMQ -----------------------------------------------------------------------------
+rabbit_env() {
+  local base="$LOCAL/rabbitmq"
+  mkdir -p "$base"
+  cp "$ROOT/infra/rabbitmq/rabbitmq.conf" "$base/rabbitmq.conf"
+  cp "$ROOT/infra/rabbitmq/enabled_plugins" "$base/enabled_plugins"
+  export HOME="$base" # the Erlang cookie lives here, shared by server and rabbitmqctl
+  export RABBITMQ_NODENAME=eventshop@localhost
+  export RABBITMQ_CONFIG_FILE="$base/rabbitmq.conf"
+  export RABBITMQ_ENABLED_PLUGINS_FILE="$base/enabled_plugins"
+  export RABBITMQ_MNESIA_BASE="$base/mnesia"
+  export RABBITMQ_LOG_BASE="$LOG/rabbitmq"
+  export RABBITMQ_PID_FILE="$RUN/rabbitmq-beam.pid"
+  export ERL_EPMD_ADDRESS=127.0.0.1
+}
+rabbitmqctl() { (rabbit_env && /usr/lib/rabbitmq/bin/rabbitmqctl "$@"); }
+
+rabbitmq_up() {
+  if port_open $AMQP_PORT; then info "rabbitmq   already running on :$AMQP_PORT"; return; fi
+  (rabbit_env && spawn rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-server)
+  wait_for rabbitmq 120 rabbitmqctl await_startup --timeout 5
+  wait_for "rabbitmq amqp" 30 port_open $AMQP_PORT
+  info "rabbitmq   amqp :$AMQP_PORT, management :15672, prometheus :15692"
+}
+rabbitmq_down() {
+  if alive rabbitmq; then rabbitmqctl shutdown >/dev/null 2>&1 || true; fi
+  stop_pid rabbitmq
+  (rabbit_env && /usr/lib/rabbitmq/bin/rabbitmq-plugins --version >/dev/null 2>&1 || true)
+  # epmd is started on demand by the Erlang VM and outlives it.
+  pkill -f "$LOCAL/rabbitmq" 2>/dev/null || true
+  epmd -kill >/dev/null 2>&1 || pkill -x epmd 2>/dev/null || true
+}
+
+# --- FerretDB (MongoDB wire protocol, SQLite backend) ------------------------------------
+ferretdb_up() {
+  if port_open $MONGO_PORT; then info "ferretdb   already running on :$MONGO_PORT"; return; fi
+  command -v ferretdb >/dev/null || die "ferretdb not installed: run make toolchain"
+  mkdir -p "$LOCAL/ferretdb/data"
+  spawn ferretdb ferretdb --handler=sqlite --sqlite-url="file:$LOCAL/ferretdb/data/" \
+    --listen-addr="127.0.0.1:$MONGO_PORT" --state-dir="$LOCAL/ferretdb" \
+    --telemetry=disable --debug-addr=- --log-level=warn
+  wait_for ferretdb 30 port_open $MONGO_PORT
+  info "ferretdb   mongodb :$MONGO_PORT (SQLite in .local/ferretdb/data)"
+}
+
+# --- Verdaccio (local npm registry) -------------------------------------------------------
+registry_up() {
+  if port_open $REGISTRY_PORT; then info "registry   already running on :$REGISTRY_PORT"; return; fi
+  local dir="$LOCAL/verdaccio" upstream
+  mkdir -p "$dir"
+  upstream=$(npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
+  sed "s|UPSTREAM_REGISTRY|$upstream|" "$ROOT/infra/verdaccio/config.yaml" >"$dir/config.yaml"
+  spawn verdaccio node "$ROOT/infra/verdaccio/node_modules/verdaccio/bin/verdaccio" \
+    --config "$dir/config.yaml" --listen "127.0.0.1:$REGISTRY_PORT"
+  wait_for verdaccio 60 curl -fsS "http://127.0.0.1:$REGISTRY_PORT/-/ping"
+  info "registry   http://127.0.0.1:$REGISTRY_PORT/ (@eventshop/* local, the rest proxied)"
+}
+
+# --- Mailpit (SMTP sink) -----------------------------------------------------------------
+mail_up() {
+  if port_open $SMTP_PORT; then info "mail       already running on :$SMTP_PORT"; return; fi
+  command -v mailpit >/dev/null || die "mailpit not installed: run make toolchain"
+  mkdir -p "$LOCAL/mailpit"
+  spawn mailpit mailpit --smtp "127.0.0.1:$SMTP_PORT" --listen "127.0.0.1:$MAIL_UI_PORT" \
+    --database "$LOCAL/mailpit/mail.db" --disable-version-check
+  wait_for mailpit 30 curl -fsS "http://127.0.0.1:$MAIL_UI_PORT/livez"
+  info "mail       smtp :$SMTP_PORT, inbox http://127.0.0.1:$MAIL_UI_PORT"
+}
+
+status_line() { # name port
+  if port_open "$2"; then printf '  %-10s running  :%s\n' "$1" "$2"; else printf '  %-10s stopped\n' "$1"; fi
+}
+
+case "${1:-}" in
+  up)
+    step "starting local infrastructure"
+    rabbitmq_up
+    ferretdb_up
+    registry_up
+    mail_up
+    print_env
+    ;;
+  down)
+    step "stopping local infrastructure"
+    stop_pid mailpit
+    stop_pid verdaccio
+    stop_pid ferretdb
+    rabbitmq_down
+    info "stopped"
+    ;;
+  status)
+    status_line rabbitmq $AMQP_PORT
+    status_line ferretdb $MONGO_PORT
+    status_line registry $REGISTRY_PORT
+    status_line mail $SMTP_PORT
+    ;;
+  env) print_env ;;
+  restart)
+    case "${2:-}" in
+      rabbitmq) rabbitmq_down && rabbitmq_up ;;
+      ferretdb) stop_pid ferretdb && ferretdb_up ;;
+      *) die "usage: infra.sh restart rabbitmq|ferretdb" ;;
+    esac
+    ;;
+  *) die "usage: infra.sh up|down|status|env|restart <part>" ;;
+esac

@@ -1,0 +1,30 @@
+# Shared shell helpers for the project's scripts. Source it; it defines functions and paths only.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"   # installed toolchain (git-ignored)
+LOCAL="$ROOT/.local"   # state, logs and pid files of local infrastructure (git-ignored)
+export PATH="$TOOLS/bin:$PATH"
+
+FERRETDB_VERSION=v1.24.2
+MAILPIT_VERSION=v1.33.1
+HELM_VERSION=v4.3.1
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+info() { printf '    %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# wait_for LABEL SECONDS COMMAND...: retry COMMAND until it succeeds or the time is up.
+wait_for() {
+  local label=$1 seconds=$2 start=$SECONDS
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS - start >= seconds)); then
+      die "$label did not come up within ${seconds}s"
+    fi
+    sleep 0.5
+  done
+}
+
+# port_open PORT: true when something accepts TCP connections on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs what the project needs and the machine lacks. Idempotent: a second run only checks.
+#   node 24       npm package node@24 into .tools/ when the system node is older
+#   ferretdb      go install (MongoDB wire protocol on SQLite)
+#   mailpit       go install (SMTP sink with a web UI and an HTTP API)
+#   verdaccio     local npm registry, from infra/verdaccio's lock
+#   debian        rabbitmq-server, podman, runc, debootstrap (needs root)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+mkdir -p "$TOOLS/bin"
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+ensure_node() {
+  if (($(node_major) >= 24)); then return; fi
+  step "installing Node 24 (npm package node@24) into .tools/"
+  npm install --no-save --no-audit --no-fund --prefix "$TOOLS/node" node@24 >/dev/null
+  ln -sf "$TOOLS/node/node_modules/node/bin/node" "$TOOLS/bin/node"
+  (($(node_major) >= 24)) || die "node 24 install failed: $(node --version 2>&1)"
+}
+
+ensure_go_tool() { # name module version
+  local name=$1 module=$2 version=$3
+  if [[ -x "$TOOLS/bin/$name" && -f "$TOOLS/bin/.$name-$version" ]]; then return; fi
+  command -v go >/dev/null || die "$name needs Go to build (go install $module@$version)"
+  step "installing $name $version (go install)"
+  GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install "$module@$version"
+  touch "$TOOLS/bin/.$name-$version"
+}
+
+# FerretDB embeds its version from build/version/version.txt, which the module zip lacks
+# (a plain `go install` panics at start): build from a copy of the module with that file written.
+ensure_ferretdb() {
+  local version=$FERRETDB_VERSION
+  if [[ -x "$TOOLS/bin/ferretdb" && -f "$TOOLS/bin/.ferretdb-$version" ]]; then return; fi
+  command -v go >/dev/null || die "ferretdb needs Go to build"
+  step "building ferretdb $version (Go module)"
+  local src tmp
+  src=$(go mod download -json "github.com/FerretDB/FerretDB@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [[ -d "$src" ]] || die "could not download the FerretDB module"
+  tmp=$(mktemp -d)
+  cp -r "$src/." "$tmp/" && chmod -R u+w "$tmp"
+  echo "$version" >"$tmp/build/version/version.txt"
+  (cd "$tmp" && go build -trimpath -o "$TOOLS/bin/ferretdb" ./cmd/ferretdb)
+  rm -rf "$tmp"
+  touch "$TOOLS/bin/.ferretdb-$version"
+}
+
+ensure_verdaccio() {
+  local dir="$ROOT/infra/verdaccio"
+  if [[ -x "$dir/node_modules/.bin/verdaccio" && "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]]; then return; fi
+  step "installing Verdaccio (local npm registry)"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+}
+
+ensure_debian() {
+  local missing=()
+  [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || missing+=(rabbitmq-server)
+  command -v podman >/dev/null || missing+=(podman)
+  command -v runc >/dev/null || missing+=(runc)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  ((${#missing[@]} == 0)) && return
+  [[ $(id -u) == 0 ]] || die "missing Debian packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})"
+  step "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The package starts a system-wide broker; the project runs its own under .local/.
+  if pgrep -x beam.smp >/dev/null; then
+    service rabbitmq-server stop >/dev/null 2>&1 || pkill -x beam.smp || true
+    epmd -kill >/dev/null 2>&1 || true
+  fi
+}
+
+ensure_node
+ensure_debian
+ensure_ferretdb
+ensure_go_tool mailpit github.com/axllent/mailpit "$MAILPIT_VERSION"
+ensure_verdaccio
+info "toolchain ready: node $(node --version), ferretdb $FERRETDB_VERSION, mailpit $MAILPIT_VERSION"
