@@ -4,7 +4,7 @@
 #   infra.sh down     stop everything this script started; no process is left behind
 #   infra.sh status   say what runs
 #   infra.sh env      print the env lines only
-#   infra.sh restart rabbitmq|ferretdb   stop and start one part (fault tests)
+#   infra.sh stop|start|restart rabbitmq|ferretdb   one part at a time (fault tests)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -148,12 +148,16 @@ case "${1:-}" in
     status_line mail $SMTP_PORT
     ;;
   env) print_env ;;
-  restart)
-    case "${2:-}" in
-      rabbitmq) rabbitmq_down && rabbitmq_up ;;
-      ferretdb) stop_pid ferretdb && ferretdb_up ;;
-      *) die "usage: infra.sh restart rabbitmq|ferretdb" ;;
+  stop | start | restart)
+    case "$1:${2:-}" in
+      stop:rabbitmq) rabbitmq_down ;;
+      start:rabbitmq) rabbitmq_up ;;
+      restart:rabbitmq) rabbitmq_down && rabbitmq_up ;;
+      stop:ferretdb) stop_pid ferretdb ;;
+      start:ferretdb) ferretdb_up ;;
+      restart:ferretdb) stop_pid ferretdb && ferretdb_up ;;
+      *) die "usage: infra.sh stop|start|restart rabbitmq|ferretdb" ;;
     esac
     ;;
-  *) die "usage: infra.sh up|down|status|env|restart <part>" ;;
+  *) die "usage: infra.sh up|down|status|env|stop|start|restart [part]" ;;
 esac

@@ -17,6 +17,11 @@ export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=f
 # npm insists on a token for publish; the local registry accepts anonymous publishes.
 export "npm_config_//${REGISTRY#*://}:_authToken=local-anonymous"
 
+# Integration tests use the running local infrastructure (see README: Tests); INFRA_CTL lets
+# fault tests stop and start the broker or the database.
+while IFS= read -r line; do export "${line?}"; done < <(bash "$ROOT/scripts/infra.sh" env)
+export INFRA_CTL="bash $ROOT/scripts/infra.sh"
+
 present() { [[ -f "$ROOT/$1/package.json" ]]; }
 is_published() { local p; for p in "${PUBLISHED[@]}"; do [[ $p == "$1" ]] && return 0; done; return 1; }
 
