@@ -1,0 +1,19 @@
+import { env } from './env';
+
+/** Variables every service reads; services add their own (`forRoot({ env })`). */
+export const baseEnv = {
+  MONGODB_URI: env.url({ protocols: ['mongodb', 'mongodb+srv'], secret: true }),
+  AMQP_URL: env.url({ protocols: ['amqp', 'amqps'], secret: true }),
+  PORT: env.int({ min: 0, max: 65535, default: 3000 }),
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+  }),
+  /** Upper bound for a graceful shutdown: stop consuming, drain handlers, flush the relay. */
+  SHUTDOWN_GRACE_MS: env.duration({ default: '10s' }),
+  /** Delay tiers of the retry topology; one queue `<queue>.retry.<delay>` per tier. */
+  RETRY_DELAYS: env.durations({ default: '1s,10s,60s,5m' }),
+  /** Messages each consumer queue may hold unacknowledged (per process). */
+  CONSUMER_PREFETCH: env.int({ min: 1, max: 1000, default: 20 }),
+} as const;
+
+export type BaseEnv = typeof baseEnv;

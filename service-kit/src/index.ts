@@ -1,0 +1,62 @@
+// @eventshop/service-kit: the public API. Anything not exported here is internal.
+
+// Wiring a service
+export { EventShopKitModule } from './kit.module';
+export {
+  InjectConfig,
+  KIT_CONFIG,
+  type KitOptions,
+  type KitTestHooks,
+  type OutboxOptions,
+} from './kit.options';
+export { createServiceApp, startService, type ServiceAppOptions } from './bootstrap';
+
+// Configuration
+export {
+  env,
+  formatDuration,
+  parseDuration,
+  type EnvSchema,
+  type EnvValues,
+  type EnvVar,
+} from './config/env';
+export { loadConfig, type KitConfig } from './config/load-config';
+export { ConfigError } from './config/config-error';
+
+// Context carried by logs and emitted events
+export { currentContext, runWithContext, type WorkContext } from './context/context';
+export { redactSecrets } from './logging/redact';
+
+// Metrics: one registry per app, shared by the kit and the service
+export { MetricsService } from './metrics/metrics.service';
+
+// Publishing: events are written into the aggregate's outbox, the relay publishes them
+export { EventFactory, type NewEventInput } from './messaging/event-factory';
+export {
+  outboxPush,
+  toOutboxEntries,
+  withOutbox,
+  type OutboxEntry,
+  type WithOutbox,
+} from './messaging/outbox/outbox.schema';
+export { OutboxWriter } from './messaging/outbox/outbox-writer';
+export { OutboxRelay } from './messaging/outbox/outbox-relay';
+
+// Consuming: one handler per event type, one middleware chain per queue
+export {
+  defineConsumer,
+  type ConsumerDefinition,
+  type EventHandler,
+  type HandlerMap,
+  type MessageContext,
+} from './messaging/consumer/handler';
+export { PermanentError } from './messaging/consumer/errors';
+
+// Topology names and dead letters (also the `eventshop-dlq` command)
+export {
+  DeadLetterHeaders,
+  deadLetterQueueName,
+  retryQueueName,
+  type DeadLetterReason,
+} from './messaging/topology';
+export { DeadLetterQueue, type ParkedMessage } from './messaging/dlq/dead-letter-queue';

@@ -1,0 +1,41 @@
+import { Inject } from '@nestjs/common';
+import type { EnvSchema } from './config/env';
+import type { ConsumerDefinition } from './messaging/consumer/handler';
+
+export interface OutboxOptions {
+  /** Publishes awaiting their confirm at once (default 100). */
+  readonly window?: number;
+  /** Per-publish timeout; an unconfirmed entry stays pending (default 5 s). */
+  readonly publishTimeoutMs?: number;
+  /** How often the sweeper looks for entries left behind (default 1 s). */
+  readonly sweepIntervalMs?: number;
+  /** Entries older than this are the sweeper's; younger ones the in-process kick's (default 3 s). */
+  readonly sweepAfterMs?: number;
+}
+
+/** Test-only seams; never set them in a service. */
+export interface KitTestHooks {
+  /** Called after the broker confirmed entries and before they are removed from the outbox. */
+  readonly beforeOutboxRemove?: (eventIds: string[]) => void | Promise<void>;
+}
+
+export interface KitOptions<S extends EnvSchema = EnvSchema> {
+  /** The service's name, e.g. `order-service`: event `source` is `/<service>`, logs and metrics carry it. */
+  readonly service: string;
+  /** The service's own env variables, validated at start together with the kit's. */
+  readonly env?: S;
+  /** The queues this service consumes and their handlers. */
+  readonly consumers?: readonly ConsumerDefinition[];
+  /** HTTP port when `PORT` is unset (order 3000, inventory 3001, notification 3002). */
+  readonly defaultPort?: number;
+  readonly outbox?: OutboxOptions;
+  /** Processed-event markers older than this are deleted by a sweeper (default 7 days). */
+  readonly dedupRetentionMs?: number;
+  readonly testHooks?: KitTestHooks;
+}
+
+export const KIT_OPTIONS = Symbol('eventshop:kit-options');
+export const KIT_CONFIG = Symbol('eventshop:kit-config');
+
+/** Injects the validated configuration: `@InjectConfig() config: KitConfig<typeof myEnv>`. */
+export const InjectConfig = (): ParameterDecorator & PropertyDecorator => Inject(KIT_CONFIG);

@@ -1,0 +1,43 @@
+import type { Type } from '@nestjs/common';
+import type { CloudEvent, EventType } from '@eventshop/events-contracts';
+
+/** What a handler learns about the delivery besides the event itself. */
+export interface MessageContext {
+  /** The queue the event was consumed from, e.g. `inventory.order-events`. */
+  readonly queue: string;
+  /** 1 on the first delivery, 2 after the first retry tier, and so on. */
+  readonly attempt: number;
+  /** The broker redelivered it (a consumer died or a channel closed before the ack). */
+  readonly redelivered: boolean;
+  readonly correlationId: string;
+}
+
+/**
+ * Handles one event type. Return normally once your own write is done (that is the ack); throw
+ * for a transient failure (it goes through the retry tiers) or a `PermanentError` for one that
+ * no retry can fix (it is parked in the dead-letter queue at once).
+ *
+ * Handlers must be idempotent: the processed-event marker skips most duplicates, but a crash
+ * between your write and the marker's replays the event.
+ */
+export interface EventHandler<T extends EventType = EventType> {
+  handle(event: CloudEvent<T>, context: MessageContext): Promise<void>;
+}
+
+/** Event type → handler class (a provider of the service's own modules). */
+export type HandlerMap = { readonly [T in EventType]?: Type<EventHandler<T>> };
+
+/** One consumer queue: its name, the event types bound to it and who handles each. */
+export interface ConsumerDefinition {
+  /** `<service>.<purpose>`, e.g. `order.inventory-events`. Quorum queue, declared at start. */
+  readonly queue: string;
+  /** The routing keys bound to the queue are the keys of this map. */
+  readonly handlers: HandlerMap;
+  /** Unacknowledged messages this process takes from this queue (default `CONSUMER_PREFETCH`). */
+  readonly prefetch?: number;
+}
+
+/** Typed identity, so handler maps are checked against event types where they are declared. */
+export function defineConsumer<const D extends ConsumerDefinition>(definition: D): D {
+  return definition;
+}
