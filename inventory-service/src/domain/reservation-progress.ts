@@ -1,0 +1,160 @@
+import type { StockLine } from './order-lines';
+import type { RefusalReason, ShortLine } from './reservation-decision';
+
+/**
+ * The reservation of one order, stored as one document whose `_id` is the order id. It records
+ * how far the steps got, so that any prefix of them can be re-run and converge:
+ *
+ *   (none) ──order.created──▶ reserving ──all holds taken──▶ reserved ──order.cancelled──▶ released
+ *     │                          │  └──a line short / SKU unknown──▶ refused
+ *     │                          └──order.cancelled──▶ refused (order_cancelled)
+ *     └──order.cancelled──▶ cancelled ──order.created──▶ refused (order_cancelled)
+ *
+ * `refused` and `released` are stored together with their outcome event first; the stock they
+ * give back (holds of the order) is returned afterwards, and `settled` records that it was.
+ */
+export type ReservationStatus = 'reserving' | 'reserved' | 'refused' | 'released' | 'cancelled';
+
+export interface Refusal {
+  readonly reason: RefusalReason;
+  readonly shortLines: readonly ShortLine[];
+}
+
+export interface ReservationRecord {
+  readonly orderId: string;
+  readonly status: ReservationStatus;
+  /** Normalized lines (see normalizeLines); empty only for `cancelled`. */
+  readonly lines: readonly StockLine[];
+  readonly refusal?: Refusal;
+  /** Stock owed back after the outcome (`refused`, `released`) has been returned. */
+  readonly settled: boolean;
+}
+
+const TRANSITIONS: Readonly<Record<ReservationStatus, readonly ReservationStatus[]>> = {
+  reserving: ['reserved', 'refused'],
+  reserved: ['released'],
+  cancelled: ['refused'],
+  refused: [],
+  released: [],
+};
+
+export function canTransition(from: ReservationStatus, to: ReservationStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function isFinal(status: ReservationStatus): boolean {
+  return TRANSITIONS[status].length === 0;
+}
+
+/** Statuses after which any hold of the order on a SKU is owed back. */
+export function owesStockBack(record: ReservationRecord): boolean {
+  return (record.status === 'refused' || record.status === 'released') && !record.settled;
+}
+
+export type ReserveAction =
+  /** No record: create it as `reserving` with the order's lines. */
+  | { readonly kind: 'start' }
+  /** `reserving`: take (or re-take) the holds, then store the outcome. */
+  | { readonly kind: 'take-holds' }
+  /** The order was cancelled before it arrived: store the refusal. */
+  | { readonly kind: 'refuse-cancelled' }
+  /** The outcome is stored but stock is still owed back: return the holds. */
+  | { readonly kind: 'settle' }
+  /** Nothing left to do: a duplicate or a late redelivery. */
+  | { readonly kind: 'done' };
+
+export function nextOnOrderCreated(record: ReservationRecord | undefined): ReserveAction {
+  if (!record) return { kind: 'start' };
+  switch (record.status) {
+    case 'reserving':
+      return { kind: 'take-holds' };
+    case 'cancelled':
+      return { kind: 'refuse-cancelled' };
+    case 'reserved':
+      return { kind: 'done' };
+    case 'refused':
+    case 'released':
+      return owesStockBack(record) ? { kind: 'settle' } : { kind: 'done' };
+  }
+}
+
+export type CancelAction =
+  /** No record: remember the cancellation so the reservation, when it comes, is refused. */
+  | { readonly kind: 'remember' }
+  /** Still `reserving`: refuse it (order_cancelled); the holds taken so far are returned. */
+  | { readonly kind: 'refuse-cancelled' }
+  /** `reserved`: store `released` with its event, then return the holds. */
+  | { readonly kind: 'release' }
+  | { readonly kind: 'settle' }
+  | { readonly kind: 'done' };
+
+export function nextOnOrderCancelled(record: ReservationRecord | undefined): CancelAction {
+  if (!record) return { kind: 'remember' };
+  switch (record.status) {
+    case 'reserving':
+      return { kind: 'refuse-cancelled' };
+    case 'reserved':
+      return { kind: 'release' };
+    case 'cancelled':
+      return { kind: 'done' };
+    case 'refused':
+    case 'released':
+      return owesStockBack(record) ? { kind: 'settle' } : { kind: 'done' };
+  }
+}
+
+/** The record a cancellation leaves when it arrives first. */
+export function cancelledBeforeReservation(orderId: string): ReservationRecord {
+  return { orderId, status: 'cancelled', lines: [], settled: true };
+}
+
+export function startReserving(orderId: string, lines: readonly StockLine[]): ReservationRecord {
+  if (lines.length === 0) throw new RangeError('a reservation needs at least one line');
+  return { orderId, status: 'reserving', lines, settled: false };
+}
+
+function moved(record: ReservationRecord, to: ReservationStatus): void {
+  if (!canTransition(record.status, to)) {
+    throw new Error(`reservation ${record.orderId}: ${record.status} -> ${to} is not allowed`);
+  }
+}
+
+export function markReserved(record: ReservationRecord): ReservationRecord {
+  moved(record, 'reserved');
+  return { ...record, status: 'reserved', settled: true };
+}
+
+/**
+ * Refusal keeps the lines (from the record, or from the order when it arrives after a
+ * cancellation) and owes back any holds taken so far.
+ */
+export function markRefused(
+  record: ReservationRecord,
+  refusal: Refusal,
+  lines: readonly StockLine[] = record.lines,
+): ReservationRecord {
+  moved(record, 'refused');
+  return { ...record, status: 'refused', lines, refusal, settled: false };
+}
+
+export function markReleased(record: ReservationRecord): ReservationRecord {
+  moved(record, 'released');
+  return { ...record, status: 'released', settled: false };
+}
+
+export function markSettled(record: ReservationRecord): ReservationRecord {
+  if (!owesStockBack(record)) {
+    throw new Error(`reservation ${record.orderId} (${record.status}) owes no stock back`);
+  }
+  return { ...record, settled: true };
+}
+
+/**
+ * After a reserve run took its holds it stores the outcome only if the record is still
+ * `reserving`. When that fails, the record now says what happened meanwhile: holds are
+ * legitimate only under `reserved`; under any other status every hold of the order is owed back,
+ * including one this run may have pushed after the stock was already returned.
+ */
+export function holdsAreOwedBackAfterLostRace(record: ReservationRecord): boolean {
+  return record.status === 'refused' || record.status === 'released';
+}

@@ -1,0 +1,62 @@
+import type { Hold } from '../domain/holds';
+import type { ReservationRecord, ReservationStatus } from '../domain/reservation-progress';
+import type { ReleasedData, ReservationFailedData, ReservedData } from '../domain/outcome-events';
+
+/** The event that caused a run; outcome events carry its id and correlation onward. */
+export interface EventCause {
+  readonly eventId: string;
+  readonly correlationId: string;
+  readonly traceparent?: string;
+}
+
+export type OutcomeEvent =
+  | OutcomeOf<'inventory.reserved.v1', ReservedData>
+  | OutcomeOf<'inventory.reservation-failed.v1', ReservationFailedData>
+  | OutcomeOf<'inventory.released.v1', ReleasedData>;
+
+interface OutcomeOf<T extends string, D> {
+  readonly id: string;
+  readonly type: T;
+  readonly subject: string;
+  readonly data: D;
+  readonly cause: EventCause;
+}
+
+/** What the reservation steps read of a SKU. */
+export interface SkuState {
+  readonly sku: string;
+  readonly active: boolean;
+  readonly onHand: number;
+  readonly reserved: number;
+  readonly available: number;
+  readonly holds: readonly Hold[];
+}
+
+/**
+ * The persistence steps of reservations. Every method is ONE single-document operation, found by
+ * `_id`, atomic on its own (MongoDB; FerretDB with one connection per process); nothing spans two
+ * documents. Re-running any prefix of the steps converges because each write is guarded:
+ * - takeHold: `{_id: sku, active, available >= q, no hold of this order}` → `$inc` + `$push` hold
+ * - returnHold: `{_id: sku, holds: <exact hold>}` → `$pullAll` the hold + `$inc` back
+ * - insertReservation: insert if absent, else the stored record unchanged
+ * - storeOutcome: `{_id: orderId, status: expected}` → new status + outcome event in the outbox
+ * - markSettled: `{_id: orderId, status, settled: false}` → settled
+ */
+export interface ReservationStore {
+  loadReservation(orderId: string): Promise<ReservationRecord | undefined>;
+  /** Inserts the record unless one exists; returns what is stored and whether it was inserted. */
+  insertReservation(
+    record: ReservationRecord,
+  ): Promise<{ record: ReservationRecord; inserted: boolean }>;
+  /** Moves the record from `expected` to `next` with the event in its outbox; false if not in `expected`. */
+  storeOutcome(
+    expected: ReservationStatus,
+    next: ReservationRecord,
+    event: OutcomeEvent,
+  ): Promise<boolean>;
+  /** Marks the stock owed back as returned; false if it already was. */
+  markSettled(orderId: string, status: ReservationStatus): Promise<boolean>;
+  readSku(sku: string): Promise<SkuState | undefined>;
+  takeHold(sku: string, hold: Hold): Promise<boolean>;
+  returnHold(sku: string, hold: Hold): Promise<boolean>;
+}

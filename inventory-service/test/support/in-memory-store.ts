@@ -1,0 +1,123 @@
+import type { Hold } from '../../src/domain/holds';
+import type { ReservationRecord, ReservationStatus } from '../../src/domain/reservation-progress';
+import type {
+  OutcomeEvent,
+  ReservationStore,
+  SkuState,
+} from '../../src/reservations/reservation-store';
+
+interface Sku {
+  sku: string;
+  active: boolean;
+  onHand: number;
+  reserved: number;
+  available: number;
+  holds: Hold[];
+}
+
+/**
+ * The store's contract in memory: every method is one atomic step with the same guards as the
+ * MongoDB implementation. `yieldBetween` lets concurrent runs interleave between steps.
+ */
+export class InMemoryReservationStore implements ReservationStore {
+  readonly skus = new Map<string, Sku>();
+  readonly reservations = new Map<string, ReservationRecord>();
+  /** Every outcome event ever stored, in order (the union of all outboxes). */
+  readonly outbox: OutcomeEvent[] = [];
+
+  /** Called once before the first hold attempt on a SKU: lets a test slip a rival in. */
+  beforeFirstHold?: (sku: string) => void;
+  private readonly attempted = new Set<string>();
+
+  constructor(private readonly yieldBetween: () => Promise<void> = async () => undefined) {}
+
+  addSku(sku: string, onHand: number, active = true): void {
+    this.skus.set(sku, { sku, active, onHand, reserved: 0, available: onHand, holds: [] });
+  }
+
+  async loadReservation(orderId: string): Promise<ReservationRecord | undefined> {
+    await this.yieldBetween();
+    return clone(this.reservations.get(orderId));
+  }
+
+  async insertReservation(record: ReservationRecord) {
+    await this.yieldBetween();
+    const existing = this.reservations.get(record.orderId);
+    if (existing) return { record: clone(existing)!, inserted: false };
+    this.reservations.set(record.orderId, clone(record)!);
+    return { record: clone(record)!, inserted: true };
+  }
+
+  async storeOutcome(expected: ReservationStatus, next: ReservationRecord, event: OutcomeEvent) {
+    await this.yieldBetween();
+    const current = this.reservations.get(next.orderId);
+    if (!current || current.status !== expected) return false;
+    this.reservations.set(next.orderId, clone(next)!);
+    this.outbox.push(clone(event)!);
+    return true;
+  }
+
+  async markSettled(orderId: string, status: ReservationStatus) {
+    await this.yieldBetween();
+    const current = this.reservations.get(orderId);
+    if (!current || current.status !== status || current.settled) return false;
+    this.reservations.set(orderId, { ...current, settled: true });
+    return true;
+  }
+
+  async readSku(sku: string): Promise<SkuState | undefined> {
+    await this.yieldBetween();
+    return clone(this.skus.get(sku));
+  }
+
+  async takeHold(sku: string, hold: Hold) {
+    await this.yieldBetween();
+    if (!this.attempted.has(sku)) {
+      this.attempted.add(sku);
+      this.beforeFirstHold?.(sku);
+    }
+    const doc = this.skus.get(sku);
+    if (!doc || !doc.active || doc.available < hold.quantity) return false;
+    if (doc.holds.some((h) => h.orderId === hold.orderId)) return false;
+    doc.available -= hold.quantity;
+    doc.reserved += hold.quantity;
+    doc.holds.push({ ...hold });
+    return true;
+  }
+
+  async returnHold(sku: string, hold: Hold) {
+    await this.yieldBetween();
+    const doc = this.skus.get(sku);
+    if (!doc) return false;
+    const before = doc.holds.length;
+    doc.holds = doc.holds.filter(
+      (h) => !(h.orderId === hold.orderId && h.quantity === hold.quantity),
+    );
+    if (doc.holds.length === before) return false;
+    // like `$pullAll` + `$inc`: every equal entry goes, the counters move by one hold
+    doc.available += hold.quantity;
+    doc.reserved -= hold.quantity;
+    return true;
+  }
+
+  /** A hold of another order applied directly, as a concurrent run would. */
+  rivalHold(sku: string, orderId: string, quantity: number): void {
+    const doc = this.skus.get(sku)!;
+    doc.available -= quantity;
+    doc.reserved += quantity;
+    doc.holds.push({ orderId, quantity });
+  }
+
+  /** Everything observable, for comparing an interrupted run with an uninterrupted one. */
+  snapshot() {
+    return {
+      skus: [...this.skus.values()].map((s) => clone(s)),
+      reservations: [...this.reservations.values()].map((r) => clone(r)),
+      events: this.outbox.map((e) => ({ id: e.id, type: e.type, data: e.data })),
+    };
+  }
+}
+
+function clone<T>(value: T): T {
+  return value === undefined ? value : structuredClone(value);
+}
