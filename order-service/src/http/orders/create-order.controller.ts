@@ -1,0 +1,39 @@
+import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CreateOrderService } from '../../orders/create-order.service';
+import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard';
+import type { Principal } from '../auth/jwt-verifier';
+import { ApiProblemResponses } from '../problem/api-problem-responses';
+import { CreateOrderRequestDto, OrderDto, toOrderDto } from './order.dto';
+
+@ApiTags('orders')
+@ApiBearerAuth()
+@Controller('orders')
+@UseGuards(JwtAuthGuard)
+export class CreateOrderController {
+  constructor(private readonly service: CreateOrderService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiBody({ type: CreateOrderRequestDto })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Retry-safe creation: the same key and body within 24 h return the same order; the same key with another body is refused (422).',
+  })
+  @ApiCreatedResponse({ type: OrderDto, description: 'The order, PENDING until inventory answers' })
+  @ApiProblemResponses(400, 401, 403, 413, 415, 422)
+  async create(
+    @CurrentUser() principal: Principal,
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OrderDto> {
+    const { order, replayed } = await this.service.create(principal, body, idempotencyKey);
+    void reply.header('location', `/orders/${order.id}`);
+    if (replayed) void reply.header('idempotent-replayed', 'true');
+    return toOrderDto(order);
+  }
+}

@@ -1,0 +1,181 @@
+// POST /orders: validate, price from the catalog copy, store PENDING with order.created.v1 in the
+// same insert. With an Idempotency-Key the key record is written first and names the order id,
+// so a retry after a crash or a concurrent duplicate converges on one order.
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { validateCreateOrderRequest } from '../domain/create-order-request';
+import {
+  decideIdempotency,
+  IDEMPOTENCY_KEY_PATTERN,
+  IDEMPOTENCY_KEY_TTL_MS,
+  idempotencyRecordId,
+  requestFingerprint,
+} from '../domain/idempotency';
+import { createOrder, OrderStatus, type Order } from '../domain/order';
+import { priceItems, type PricingError, type RequestedItem } from '../domain/pricing';
+import type { Principal } from '../http/auth/jwt-verifier';
+import { problemType, ProblemException, validationProblem } from '../http/problem/problem-details';
+import { OrderMetrics } from '../metrics/order-metrics';
+import { CatalogRepository } from '../persistence/catalog.repository';
+import { IdempotencyKeysRepository } from '../persistence/idempotency-keys.repository';
+import { toOutboxEntry } from '../persistence/outbox';
+import { OrdersRepository } from '../persistence/orders.repository';
+import { toCloudEvents } from './order-events';
+import { OutboxNotifier } from './outbox-notifier';
+
+export interface CreateOrderResult {
+  order: Order;
+  /** True when an earlier request with the same Idempotency-Key created it. */
+  replayed: boolean;
+}
+
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+@Injectable()
+export class CreateOrderService {
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly catalog: CatalogRepository,
+    private readonly keys: IdempotencyKeysRepository,
+    private readonly metrics: OrderMetrics,
+    @Inject(OutboxNotifier) private readonly outbox: OutboxNotifier,
+  ) {}
+
+  async create(
+    principal: Principal,
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<CreateOrderResult> {
+    const email = principal.email;
+    if (email === undefined || email.length > 320 || !EMAIL_PATTERN.test(email)) {
+      throw new ProblemException({
+        type: problemType('email-required'),
+        title: 'An e-mail address is required',
+        status: 403,
+        detail: 'the token carries no valid "email" claim, so the order cannot be confirmed to you',
+      });
+    }
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+      throw validationProblem([
+        { path: 'Idempotency-Key', message: 'must be 1 to 200 printable ASCII characters' },
+      ]);
+    }
+    const request = validateCreateOrderRequest(body);
+    if (!request.ok) throw validationProblem(request.errors);
+    const items = request.items;
+
+    if (idempotencyKey === undefined) {
+      return this.store(principal.userId, email, items, randomUUID());
+    }
+    const recordId = idempotencyRecordId(principal.userId, idempotencyKey);
+    const fingerprint = requestFingerprint(items);
+    // Two rounds at most: the second only after losing an insert race on the key.
+    for (let round = 0; round < 2; round++) {
+      const now = new Date();
+      const record = await this.keys.find(recordId);
+      const decision = decideIdempotency(record, { userId: principal.userId, fingerprint }, now);
+      if (decision.kind === 'conflict') throw idempotencyConflict();
+      if (decision.kind === 'replay') {
+        const existing = await this.orders.findById(decision.orderId);
+        if (existing) return { order: existing.order, replayed: true };
+        // The key was stored but the order was not (a crash or a concurrent request in flight):
+        // create it under the id the key names; an insert race ends on the same order.
+        return this.store(principal.userId, email, items, decision.orderId);
+      }
+      // Price before taking the key, so a refused request does not hold it.
+      const priced = await this.price(items);
+      if (record !== undefined) await this.keys.deleteExpired(recordId, record);
+      const orderId = randomUUID();
+      const taken = await this.keys.insert(
+        recordId,
+        {
+          userId: principal.userId,
+          fingerprint,
+          orderId,
+          expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS),
+        },
+        now,
+      );
+      if (taken) return this.store(principal.userId, email, items, orderId, priced);
+    }
+    throw idempotencyConflict();
+  }
+
+  private async price(items: RequestedItem[]) {
+    const entries = await this.catalog.findBySkus(items.map((i) => i.sku));
+    const priced = priceItems(items, (sku) => entries.get(sku));
+    if (!priced.ok) throw pricingProblem(priced.error);
+    return priced;
+  }
+
+  private async store(
+    userId: string,
+    email: string,
+    items: RequestedItem[],
+    orderId: string,
+    pricedAlready?: Awaited<ReturnType<CreateOrderService['price']>>,
+  ): Promise<CreateOrderResult> {
+    const priced = pricedAlready ?? (await this.price(items));
+    const now = new Date();
+    const { order, events } = createOrder({
+      id: orderId,
+      userId,
+      email,
+      currency: priced.currency,
+      totalMinor: priced.totalMinor,
+      lines: priced.lines,
+      now,
+    });
+    const cloudEvents = toCloudEvents(events, { correlationid: orderId }, now);
+    const result = await this.orders.insert(
+      order,
+      cloudEvents.map((e) => toOutboxEntry(e, now)),
+    );
+    if (result === 'exists') {
+      const existing = await this.orders.findById(orderId);
+      if (existing) return { order: existing.order, replayed: true };
+    }
+    this.outbox.written(orderId);
+    this.metrics.entered(OrderStatus.Pending);
+    return { order, replayed: false };
+  }
+}
+
+function idempotencyConflict(): ProblemException {
+  return new ProblemException({
+    type: problemType('idempotency-key-reused'),
+    title: 'Idempotency-Key already used for another request',
+    status: 422,
+    detail: 'this Idempotency-Key was used with a different body; use a new key for a new order',
+  });
+}
+
+function pricingProblem(error: PricingError): ProblemException {
+  switch (error.code) {
+    case 'unpriceable':
+      return new ProblemException({
+        type: problemType('unknown-or-inactive-sku'),
+        title: 'Some products cannot be ordered',
+        status: 422,
+        detail: error.skus
+          .map((s) => `${s.sku} is ${s.reason === 'unknown' ? 'unknown' : 'not for sale'}`)
+          .join('; '),
+        skus: error.skus,
+      });
+    case 'mixed_currency':
+      return new ProblemException({
+        type: problemType('mixed-currency'),
+        title: 'An order is paid in one currency',
+        status: 422,
+        detail: `the products are priced in ${error.currencies.join(' and ')}; order them separately`,
+        currencies: error.currencies,
+      });
+    case 'total_too_large':
+      return new ProblemException({
+        type: problemType('total-too-large'),
+        title: 'The order total is too large',
+        status: 422,
+        detail: 'the total exceeds what can be represented exactly',
+      });
+  }
+}

@@ -1,0 +1,44 @@
+// Wires the order use cases: persistence, HTTP controllers, services.
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { CancelOrderController } from '../http/orders/cancel-order.controller';
+import { CreateOrderController } from '../http/orders/create-order.controller';
+import { GetOrderController } from '../http/orders/get-order.controller';
+import { ListOrdersController } from '../http/orders/list-orders.controller';
+import { CatalogRepository } from '../persistence/catalog.repository';
+import { CATALOG_MODEL, catalogSchema } from '../persistence/catalog.schema';
+import { IDEMPOTENCY_KEY_MODEL, idempotencyKeySchema } from '../persistence/idempotency-key.schema';
+import { IdempotencyKeysRepository } from '../persistence/idempotency-keys.repository';
+import { ORDER_MODEL, orderSchema } from '../persistence/order.schema';
+import { OrdersRepository } from '../persistence/orders.repository';
+import { CancelOrderService } from './cancel-order.service';
+import { CreateOrderService } from './create-order.service';
+import { OrderTransitions } from './order-transitions';
+import { QueryOrdersService } from './query-orders.service';
+
+export const ORDER_MODELS = [
+  { name: ORDER_MODEL, schema: orderSchema },
+  { name: CATALOG_MODEL, schema: catalogSchema },
+  { name: IDEMPOTENCY_KEY_MODEL, schema: idempotencyKeySchema },
+];
+
+@Module({
+  imports: [MongooseModule.forFeature(ORDER_MODELS)],
+  controllers: [
+    CreateOrderController,
+    ListOrdersController,
+    GetOrderController,
+    CancelOrderController,
+  ],
+  providers: [
+    OrdersRepository,
+    CatalogRepository,
+    IdempotencyKeysRepository,
+    OrderTransitions,
+    CreateOrderService,
+    QueryOrdersService,
+    CancelOrderService,
+  ],
+  exports: [OrdersRepository, CatalogRepository, IdempotencyKeysRepository, OrderTransitions],
+})
+export class OrdersModule {}
