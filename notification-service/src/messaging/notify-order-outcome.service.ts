@@ -1,0 +1,138 @@
+// The use case: tell the customer about one order outcome, once. Flow per event:
+//   decide (policy) → claim the record `_id = eventId` → render → send → mark sent.
+// A duplicate delivery finds the record final and sends nothing; a crash after the send and
+// before "mark sent" leaves the record `sending`, so the redelivered event sends again with the
+// same Message-ID (at-least-once with a dedup key: docs/decisions/0006).
+// Transient SMTP failures are thrown, so the consumer chain routes the event through its retry
+// tiers; permanent ones are recorded as failed and acknowledged, so they never loop.
+
+import { Inject, Injectable, Logger } from '@nestjs/common';
+
+import { composeNotification } from '../domain/compose-notification';
+import { decideNotification } from '../domain/notification-policy';
+import type { OrderOutcome } from '../domain/order-outcome';
+import { isDeliverableAddress } from '../domain/recipient';
+import { classifySmtpFailure, InvalidRecipientError } from '../domain/smtp-failure';
+import type { MailSender } from '../mail/mail-sender';
+import {
+  type NotificationDraft,
+  NotificationRepository,
+} from '../persistence/notification.repository';
+import { renderNotification } from '../templates/render-notification';
+import {
+  MAIL_SENDER,
+  NOTIFICATION_METRICS,
+  NOTIFY_OPTIONS,
+  type NotificationMetrics,
+  type NotificationOutcome,
+  type NotifyOptions,
+} from './notification-outcomes';
+
+/** A send failed in a way a later attempt may fix; thrown so the event is retried. */
+export class TransientSendError extends Error {
+  override readonly name = 'TransientSendError';
+}
+
+/** Another delivery of the same event is sending right now; thrown so this one retries later. */
+export class SendInProgressError extends Error {
+  override readonly name = 'SendInProgressError';
+}
+
+export type NotifyResult = Exclude<NotificationOutcome, 'retry'>;
+
+@Injectable()
+export class NotifyOrderOutcomeService {
+  private readonly logger = new Logger(NotifyOrderOutcomeService.name);
+
+  constructor(
+    private readonly records: NotificationRepository,
+    @Inject(MAIL_SENDER) private readonly mailer: MailSender,
+    @Inject(NOTIFICATION_METRICS) private readonly metrics: NotificationMetrics,
+    @Inject(NOTIFY_OPTIONS) private readonly options: NotifyOptions,
+  ) {}
+
+  async notify(outcome: OrderOutcome, eventType: string): Promise<NotifyResult> {
+    const composed = composeNotification(outcome);
+    const draft: NotificationDraft = {
+      eventId: composed.eventId,
+      eventType,
+      kind: composed.kind,
+      orderId: composed.orderId,
+      recipient: composed.to,
+      subject: composed.subject,
+      messageId: composed.messageId,
+    };
+    const log = { eventId: draft.eventId, orderId: draft.orderId, eventType };
+
+    const decision = decideNotification(outcome);
+    if (!decision.notify) {
+      const skipped = await this.records.recordSkipped(draft, decision.why, new Date());
+      const result = skipped.outcome === 'claimed' ? 'skipped' : 'duplicate';
+      this.logger.log({ ...log, outcome: result, why: decision.why }, 'notification not mailed');
+      return this.count(result);
+    }
+
+    const claim = await this.records.claim(draft, new Date(), this.options.leaseMs);
+    if (claim.outcome === 'done') {
+      this.logger.log({ ...log, status: claim.record.status }, 'notification already handled');
+      return this.count('duplicate');
+    }
+    if (claim.outcome === 'busy') {
+      this.metrics.record('retry');
+      throw new SendInProgressError(
+        `notification ${draft.eventId} is being sent by another delivery`,
+      );
+    }
+
+    if (!isDeliverableAddress(composed.to)) {
+      return this.fail(draft.eventId, new InvalidRecipientError(composed.to), log);
+    }
+
+    const bodies = renderNotification(composed);
+    let response: string;
+    try {
+      ({ response } = await this.mailer.send({
+        to: composed.to,
+        subject: composed.subject,
+        messageId: composed.messageId,
+        ...bodies,
+      }));
+    } catch (error) {
+      const failure = classifySmtpFailure(error);
+      if (failure.kind === 'permanent') return this.fail(draft.eventId, error, log);
+      await this.records.releaseForRetry(draft.eventId, failure, new Date());
+      this.metrics.record('retry');
+      this.logger.warn(
+        { ...log, attempt: claim.record.attempts, answer: failure.answer, code: failure.code },
+        'notification send failed, will retry',
+      );
+      throw new TransientSendError(failure.answer, { cause: error });
+    }
+
+    await this.records.markSent(draft.eventId, response, new Date());
+    this.logger.log(
+      { ...log, attempt: claim.record.attempts, messageId: composed.messageId, response },
+      'notification sent',
+    );
+    return this.count('sent');
+  }
+
+  private async fail(
+    eventId: string,
+    error: unknown,
+    log: Record<string, string>,
+  ): Promise<NotifyResult> {
+    const failure = classifySmtpFailure(error);
+    await this.records.markFailed(eventId, failure, new Date());
+    this.logger.warn(
+      { ...log, answer: failure.answer, responseCode: failure.responseCode },
+      'notification failed for good',
+    );
+    return this.count('failed');
+  }
+
+  private count(result: NotifyResult): NotifyResult {
+    this.metrics.record(result);
+    return result;
+  }
+}

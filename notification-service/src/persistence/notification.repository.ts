@@ -1,0 +1,179 @@
+// Notification records: the claim that lets exactly one delivery of an event send its e-mail,
+// and the final state. Every write is a single-document operation on `_id` (portable subset:
+// inserts, conditional findOneAndUpdate/updateOne without projection). Against FerretDB the
+// claim's conditional update is atomic because the process uses one connection and is the only
+// writer of this database (see the blueprint); on MongoDB it is atomic by itself.
+
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+
+import { NOTIFICATION_MODEL, type NotificationRecord } from './notification.schema';
+
+export interface NotificationDraft {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly kind: NotificationRecord['kind'];
+  readonly orderId: string;
+  readonly recipient: string;
+  readonly subject: string;
+  readonly messageId: string;
+}
+
+export type ClaimResult =
+  /** This delivery holds the lease and must send. `record.attempts` counts this attempt. */
+  | { readonly outcome: 'claimed'; readonly record: NotificationRecord }
+  /** The event was handled before (sent, failed or skipped): nothing to do. */
+  | { readonly outcome: 'done'; readonly record: NotificationRecord }
+  /** Another delivery is sending right now: try later, do not send. */
+  | { readonly outcome: 'busy'; readonly record: NotificationRecord };
+
+export interface SendFailureInfo {
+  readonly answer: string;
+  readonly responseCode?: number;
+}
+
+const DUPLICATE_KEY = 11000;
+
+export function isDuplicateKeyError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === DUPLICATE_KEY
+  );
+}
+
+@Injectable()
+export class NotificationRepository {
+  constructor(@InjectModel(NOTIFICATION_MODEL) private readonly model: Model<NotificationRecord>) {}
+
+  /**
+   * Claims the right to send the e-mail of an event. The first delivery inserts the record; a
+   * later one takes over a record still `sending` only once its lease has run out (the earlier
+   * attempt crashed or gave up), so two deliveries never send at the same time.
+   */
+  async claim(draft: NotificationDraft, now: Date, leaseMs: number): Promise<ClaimResult> {
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const fresh: NotificationRecord = {
+      ...recordFields(draft),
+      status: 'sending',
+      attempts: 1,
+      leaseUntil,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.model.create(fresh);
+      return { outcome: 'claimed', record: fresh };
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const taken = await this.model
+      .findOneAndUpdate(
+        { _id: draft.eventId, status: 'sending', leaseUntil: { $lte: now } },
+        { $inc: { attempts: 1 }, $set: { leaseUntil, updatedAt: now } },
+        { new: true },
+      )
+      .lean<NotificationRecord>()
+      .exec();
+    if (taken) return { outcome: 'claimed', record: taken };
+    const existing = await this.get(draft.eventId);
+    if (!existing) {
+      throw new Error(`notification ${draft.eventId} vanished while being claimed`);
+    }
+    return { outcome: existing.status === 'sending' ? 'busy' : 'done', record: existing };
+  }
+
+  /** Records a skipped event; a duplicate finds the record already there. */
+  async recordSkipped(draft: NotificationDraft, why: string, now: Date): Promise<ClaimResult> {
+    const record: NotificationRecord = {
+      ...recordFields(draft),
+      status: 'skipped',
+      attempts: 0,
+      skipReason: why,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.model.create(record);
+      return { outcome: 'claimed', record };
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const existing = await this.get(draft.eventId);
+    if (!existing) throw new Error(`notification ${draft.eventId} vanished`);
+    return { outcome: 'done', record: existing };
+  }
+
+  async markSent(eventId: string, serverResponse: string, now: Date): Promise<void> {
+    await this.finish(eventId, { status: 'sent', serverResponse, sentAt: now, updatedAt: now }, [
+      'responseCode',
+    ]);
+  }
+
+  async markFailed(eventId: string, failure: SendFailureInfo, now: Date): Promise<void> {
+    await this.finish(eventId, {
+      status: 'failed',
+      serverResponse: failure.answer,
+      ...(failure.responseCode !== undefined ? { responseCode: failure.responseCode } : {}),
+      failedAt: now,
+      updatedAt: now,
+    });
+  }
+
+  /** Gives the lease back after a transient failure so the retried delivery can claim at once. */
+  async releaseForRetry(eventId: string, failure: SendFailureInfo, now: Date): Promise<void> {
+    await this.model
+      .updateOne(
+        { _id: eventId, status: 'sending' },
+        {
+          $set: {
+            leaseUntil: now,
+            lastError: failure.answer,
+            updatedAt: now,
+            ...(failure.responseCode !== undefined ? { responseCode: failure.responseCode } : {}),
+          },
+        },
+      )
+      .exec();
+  }
+
+  async get(eventId: string): Promise<NotificationRecord | null> {
+    return this.model.findOne({ _id: eventId }).lean<NotificationRecord>().exec();
+  }
+
+  /** Operators' listing; a scan on FerretDB, bounded by `limit`. */
+  async listByOrder(orderId: string, limit: number): Promise<NotificationRecord[]> {
+    return this.model
+      .find({ orderId })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit)
+      .lean<NotificationRecord[]>()
+      .exec();
+  }
+
+  private async finish(
+    eventId: string,
+    fields: Partial<NotificationRecord>,
+    alsoUnset: readonly (keyof NotificationRecord)[] = [],
+  ): Promise<void> {
+    // Only a record still `sending` moves to a final state; a final record is never rewritten.
+    const unset: Record<string, 1> = { leaseUntil: 1, lastError: 1 };
+    for (const key of alsoUnset) unset[key] = 1;
+    await this.model
+      .updateOne({ _id: eventId, status: 'sending' }, { $set: fields, $unset: unset })
+      .exec();
+  }
+}
+
+function recordFields(draft: NotificationDraft) {
+  return {
+    _id: draft.eventId,
+    eventType: draft.eventType,
+    kind: draft.kind,
+    orderId: draft.orderId,
+    recipient: draft.recipient,
+    subject: draft.subject,
+    messageId: draft.messageId,
+  };
+}
