@@ -15,7 +15,7 @@ REGISTRY=${NPM_REGISTRY:-http://127.0.0.1:4873/}
 export npm_config_registry=$REGISTRY
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 # npm insists on a token for publish; the local registry accepts anonymous publishes.
-export "npm_config_//${REGISTRY#*://}:_authToken=local-anonymous"
+AUTH=("--//${REGISTRY#*://}:_authToken=local-anonymous")
 
 # Integration tests use the running local infrastructure (see README: Tests); INFRA_CTL lets
 # fault tests stop and start the broker or the database.
@@ -44,10 +44,10 @@ publish() { # dir: publish the built package unless the registry already has thi
     # Only the local registry is ever written to; a changed build under an unchanged version
     # replaces the old one there, so local iterations need no version bump.
     info "$name@$version changed since it was published locally: replacing it"
-    npm unpublish --force "$name@$version" --loglevel=error >/dev/null
+    npm unpublish --force "$name@$version" "${AUTH[@]}" --loglevel=error >/dev/null
   fi
   step "$dir: publishing $name@$version to $REGISTRY"
-  (cd "$ROOT/$dir" && npm publish --loglevel=error >/dev/null)
+  (cd "$ROOT/$dir" && npm publish "${AUTH[@]}" --loglevel=error >/dev/null)
 }
 
 build_and_publish() {
