@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+
+import { NotificationRepository } from './notification.repository';
+import { NOTIFICATION_MODEL, NotificationSchema } from './notification.schema';
+
+/** The notification records; needs a Mongoose connection from the root module. */
+@Module({
+  imports: [MongooseModule.forFeature([{ name: NOTIFICATION_MODEL, schema: NotificationSchema }])],
+  providers: [NotificationRepository],
+  exports: [NotificationRepository],
+})
+export class NotificationPersistenceModule {}
