@@ -40,6 +40,11 @@ publish() { # dir: publish the built package unless the registry already has thi
     info "$name@$version already in the registry"
     return
   fi
+  if [[ $dir == events-contracts ]]; then
+    # A change that can break a consumer must be a new major event type, never a new build.
+    step "$dir: compatibility with the latest published version"
+    (cd "$ROOT/$dir" && node dist/cli/check-compat.js) || die "$name: breaking schema change (see above)"
+  fi
   if [[ -n $remote_sum ]]; then
     # Only the local registry is ever written to; a changed build under an unchanged version
     # replaces the old one there, so local iterations need no version bump.
