@@ -2,6 +2,7 @@
 // always ends well inside the notification lease (see SEND_LEASE_MS): a hung server becomes a
 // transient failure, not a stuck handler.
 
+import type { OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
 
 export interface OutgoingMail {
@@ -37,7 +38,7 @@ const DEFAULT_SOCKET_TIMEOUT_MS = 30_000;
 /** Longest a send can take with the default timeouts, plus margin: the claim lease. */
 export const SEND_LEASE_MS = 60_000;
 
-export class SmtpMailSender implements MailSender {
+export class SmtpMailSender implements MailSender, OnApplicationShutdown {
   private readonly transport: Transporter;
 
   constructor(private readonly options: SmtpOptions) {
@@ -73,5 +74,10 @@ export class SmtpMailSender implements MailSender {
 
   close(): void {
     this.transport.close();
+  }
+
+  /** Runs after the consumers have drained (Nest's last shutdown hook). */
+  onApplicationShutdown(): void {
+    this.close();
   }
 }

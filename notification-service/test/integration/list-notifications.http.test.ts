@@ -12,7 +12,6 @@ import type { Connection } from 'mongoose';
 import { AdminJwtGuard } from '../../src/http/auth/admin-jwt.guard';
 import { JwtVerifier } from '../../src/http/auth/jwt-verifier';
 import { ListNotificationsController } from '../../src/http/notifications/list-notifications.controller';
-import { ProblemDetailsFilter } from '../../src/http/problem/problem-details.filter';
 import { NotificationPersistenceModule } from '../../src/persistence/notification-persistence.module';
 import { NotificationRepository } from '../../src/persistence/notification.repository';
 import { mongoUriFor, uniqueName } from '../support/env';
@@ -37,7 +36,6 @@ describe('GET /notifications', () => {
     app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), {
       logger: false,
     });
-    app.useGlobalFilters(new ProblemDetailsFilter());
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
 

@@ -1,11 +1,12 @@
 // GET /notifications?orderId= — for operators: what was (or was not) sent for an order, with the
 // SMTP server's answers. Admin only.
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, UseFilters, UseGuards } from '@nestjs/common';
 
 import { NotificationRepository } from '../../persistence/notification.repository';
 import type { NotificationRecord } from '../../persistence/notification.schema';
 import { AdminJwtGuard } from '../auth/admin-jwt.guard';
 import { validationProblem } from '../problem/problem-details';
+import { ProblemDetailsFilter } from '../problem/problem-details.filter';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_NOTIFICATIONS_LISTED = 100;
@@ -57,6 +58,7 @@ export function toView(record: NotificationRecord): NotificationView {
 }
 
 @Controller('notifications')
+@UseFilters(ProblemDetailsFilter)
 @UseGuards(AdminJwtGuard)
 export class ListNotificationsController {
   constructor(private readonly records: NotificationRepository) {}
