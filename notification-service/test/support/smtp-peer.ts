@@ -13,6 +13,8 @@ export interface Refusal {
   readonly text: string;
   /** How many times to refuse; `Infinity` for always. */
   readonly times: number;
+  /** Refuse only this recipient (phase `rcpt`). */
+  readonly recipient?: string;
 }
 
 export interface ReceivedMail {
@@ -38,7 +40,8 @@ export class SmtpPeer {
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       onConnect: (_session, callback) => callback(this.maybeRefuse('connect')),
-      onRcptTo: (_address, _session, callback) => callback(this.maybeRefuse('rcpt')),
+      onRcptTo: (address, _session, callback) =>
+        callback(this.maybeRefuse('rcpt', address.address)),
       onData: (stream, session, callback) => {
         simpleParser(stream)
           .then((parsed) => {
@@ -76,8 +79,13 @@ export class SmtpPeer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private maybeRefuse(phase: RefusalPhase): Error | undefined {
-    const entry = this.refusals.find((r) => r.rule.phase === phase && r.left > 0);
+  private maybeRefuse(phase: RefusalPhase, recipient?: string): Error | undefined {
+    const entry = this.refusals.find(
+      (r) =>
+        r.rule.phase === phase &&
+        r.left > 0 &&
+        (r.rule.recipient === undefined || r.rule.recipient === recipient),
+    );
     if (!entry) return undefined;
     entry.left -= 1;
     this.refused[phase] += 1;
