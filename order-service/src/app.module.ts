@@ -8,8 +8,9 @@ import { JwtVerifier } from './http/auth/jwt-verifier';
 import { OrderMetrics } from './metrics/order-metrics';
 import { OrdersModule } from './orders/orders.module';
 import { NoopOutboxNotifier, OutboxNotifier } from './orders/outbox-notifier';
+import { ORDER_CONFIG } from './orders/order-config.token';
 
-export const ORDER_CONFIG = Symbol('ORDER_CONFIG');
+export { ORDER_CONFIG };
 
 @Global()
 @Module({})

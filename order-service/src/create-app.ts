@@ -13,7 +13,8 @@ export async function createOrderApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options.registry),
     new FastifyAdapter(fastifyOptions()),
-    { logger: options.logger ?? ['error', 'warn'], bufferLogs: false },
+    // Fastify's own JSON parser only: Nest would add a form-body parser, and orders are JSON.
+    { logger: options.logger ?? ['error', 'warn'], bufferLogs: false, bodyParser: false },
   );
   configureHttp(app);
   return app;

@@ -15,6 +15,8 @@ import { CancelOrderService } from './cancel-order.service';
 import { CreateOrderService } from './create-order.service';
 import { OrderTransitions } from './order-transitions';
 import { QueryOrdersService } from './query-orders.service';
+import { ExpirePendingOrdersService } from './expire-pending-orders.service';
+import { Sweepers } from './sweepers';
 
 export const ORDER_MODELS = [
   { name: ORDER_MODEL, schema: orderSchema },
@@ -38,6 +40,8 @@ export const ORDER_MODELS = [
     CreateOrderService,
     QueryOrdersService,
     CancelOrderService,
+    ExpirePendingOrdersService,
+    Sweepers,
   ],
   exports: [OrdersRepository, CatalogRepository, IdempotencyKeysRepository, OrderTransitions],
 })

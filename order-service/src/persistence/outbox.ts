@@ -1,11 +1,13 @@
-// Outbox entries embedded in the order document. Until service-kit's sub-schema is available
-// this holds the CloudEvent as-is; the kit's relay owns publishing and removal.
+// Outbox entries embedded in the order document, in service-kit's shape (id, type, payload =
+// the serialized CloudEvent, createdAt). Replaced by the kit's `withOutbox` once it is installed;
+// the kit's relay owns publishing and removal.
 import { Schema } from 'mongoose';
+import type { AnyCloudEvent } from '@eventshop/events-contracts';
 
 export interface OutboxEntry {
   id: string;
   type: string;
-  event: Record<string, unknown>;
+  payload: string;
   createdAt: Date;
 }
 
@@ -16,16 +18,16 @@ export function outboxField() {
         {
           id: { type: String, required: true },
           type: { type: String, required: true },
-          event: { type: Schema.Types.Mixed, required: true },
+          payload: { type: String, required: true },
           createdAt: { type: Date, required: true },
         },
-        { _id: false },
+        { _id: false, id: false, versionKey: false },
       ),
     ],
     default: [],
   };
 }
 
-export function toOutboxEntry(event: { id: string; type: string }, now: Date): OutboxEntry {
-  return { id: event.id, type: event.type, event: { ...event }, createdAt: now };
+export function toOutboxEntry(event: AnyCloudEvent, now: Date): OutboxEntry {
+  return { id: event.id, type: event.type, payload: JSON.stringify(event), createdAt: now };
 }

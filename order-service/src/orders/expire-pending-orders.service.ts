@@ -1,0 +1,49 @@
+// The pending-timeout rule: a PENDING order older than ORDER_PENDING_TIMEOUT is REJECTED
+// (reason timeout) with a cancellation, so a reservation inventory still makes is released.
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { expirePending } from '../domain/order';
+import { OrdersRepository } from '../persistence/orders.repository';
+import { ORDER_CONFIG } from './order-config.token';
+import type { OrderServiceConfig } from '../config/order-config';
+import { OrderTransitions } from './order-transitions';
+
+const BATCH = 100;
+
+@Injectable()
+export class ExpirePendingOrdersService {
+  private readonly logger = new Logger(ExpirePendingOrdersService.name);
+
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly transitions: OrderTransitions,
+    @Inject(ORDER_CONFIG) private readonly config: Pick<OrderServiceConfig, 'pendingTimeoutMs'>,
+  ) {}
+
+  /** One pass: expires every overdue PENDING order; returns how many it expired. */
+  async expireOverdue(now = new Date()): Promise<number> {
+    const timeoutMs = this.config.pendingTimeoutMs;
+    let expired = 0;
+    // A scan (sweepers may scan); each order is then changed by `_id` with its revision guard,
+    // so an order confirmed meanwhile is left alone.
+    for (;;) {
+      const ids = await this.orders.findPendingCreatedBefore(
+        new Date(now.getTime() - timeoutMs),
+        BATCH,
+      );
+      let changed = 0;
+      for (const id of ids) {
+        const outcome = await this.transitions.apply(
+          id,
+          (order, at) => expirePending(order, at, timeoutMs),
+          (order) => ({ correlationid: order.id }),
+        );
+        if (outcome.kind === 'changed') changed++;
+      }
+      expired += changed;
+      if (ids.length < BATCH || changed === 0) break;
+    }
+    if (expired > 0)
+      this.logger.log(`rejected ${expired} order(s) pending longer than ${timeoutMs} ms`);
+    return expired;
+  }
+}
