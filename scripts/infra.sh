@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Local infrastructure as native processes on loopback, state under .local/ (git-ignored).
+# Local infrastructure as native processes on loopback, state under .local/ (git-ignored),
+# plus the container engine for testcontainers and image builds (scripts/podman.sh).
 #   infra.sh up       start what is not running, wait until each answers, print env lines
 #   infra.sh down     stop everything this script started; no process is left behind
 #   infra.sh status   say what runs
 #   infra.sh env      print the env lines only
-#   infra.sh stop|start|restart rabbitmq|ferretdb   one part at a time (fault tests)
+#   infra.sh stop|start|restart rabbitmq|ferretdb|podman   one part at a time (fault tests)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-RUN="$LOCAL/run"
-LOG="$LOCAL/log"
 mkdir -p "$RUN" "$LOG"
 
 AMQP_PORT=5672
@@ -27,28 +26,7 @@ SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
 MAIL_UI_URL=http://127.0.0.1:$MAIL_UI_PORT
 NPM_REGISTRY=http://127.0.0.1:$REGISTRY_PORT/
 ENV
-}
-
-# --- generic process handling -------------------------------------------------------------
-pid_of() { [[ -f "$RUN/$1.pid" ]] && cat "$RUN/$1.pid"; }
-alive() { local pid; pid=$(pid_of "$1") && kill -0 "$pid" 2>/dev/null; }
-
-spawn() { # name command...: start detached in its own session, log to .local/log/<name>.log
-  local name=$1
-  shift
-  setsid nohup "$@" >>"$LOG/$name.log" 2>&1 </dev/null &
-  echo $! >"$RUN/$name.pid"
-}
-
-stop_pid() { # name: SIGTERM the process group, then SIGKILL after 15 s
-  local name=$1 pid
-  pid=$(pid_of "$name") || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-  fi
-  rm -f "$RUN/$name.pid"
+  bash "$ROOT/scripts/podman.sh" env
 }
 
 # --- RabbitMQ -----------------------------------------------------------------------------
@@ -131,10 +109,12 @@ case "${1:-}" in
     ferretdb_up
     registry_up
     mail_up
+    bash "$ROOT/scripts/podman.sh" up
     print_env
     ;;
   down)
     step "stopping local infrastructure"
+    bash "$ROOT/scripts/podman.sh" down
     stop_pid mailpit
     stop_pid verdaccio
     stop_pid ferretdb
@@ -146,6 +126,7 @@ case "${1:-}" in
     status_line ferretdb $MONGO_PORT
     status_line registry $REGISTRY_PORT
     status_line mail $SMTP_PORT
+    bash "$ROOT/scripts/podman.sh" status
     ;;
   env) print_env ;;
   stop | start | restart)
@@ -156,7 +137,10 @@ case "${1:-}" in
       stop:ferretdb) stop_pid ferretdb ;;
       start:ferretdb) ferretdb_up ;;
       restart:ferretdb) stop_pid ferretdb && ferretdb_up ;;
-      *) die "usage: infra.sh stop|start|restart rabbitmq|ferretdb" ;;
+      stop:podman) bash "$ROOT/scripts/podman.sh" down ;;
+      start:podman) bash "$ROOT/scripts/podman.sh" up ;;
+      restart:podman) bash "$ROOT/scripts/podman.sh" down && bash "$ROOT/scripts/podman.sh" up ;;
+      *) die "usage: infra.sh stop|start|restart rabbitmq|ferretdb|podman" ;;
     esac
     ;;
   *) die "usage: infra.sh up|down|status|env|stop|start|restart [part]" ;;

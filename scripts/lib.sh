@@ -4,6 +4,8 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"   # installed toolchain (git-ignored)
 LOCAL="$ROOT/.local"   # state, logs and pid files of local infrastructure (git-ignored)
+RUN="$LOCAL/run"       # pid files
+LOG="$LOCAL/log"       # logs of background processes
 export PATH="$TOOLS/bin:$PATH"
 
 FERRETDB_VERSION=v1.24.2
@@ -28,3 +30,26 @@ wait_for() {
 
 # port_open PORT: true when something accepts TCP connections on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- background processes started by the project's scripts ------------------------------
+pid_of() { [[ -f "$RUN/$1.pid" ]] && cat "$RUN/$1.pid"; }
+alive() { local pid; pid=$(pid_of "$1") && kill -0 "$pid" 2>/dev/null; }
+
+spawn() { # name command...: start detached in its own session, log to .local/log/<name>.log
+  local name=$1
+  shift
+  mkdir -p "$RUN" "$LOG"
+  setsid nohup "$@" >>"$LOG/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+stop_pid() { # name: SIGTERM the process group, then SIGKILL after 15 s
+  local name=$1 pid
+  pid=$(pid_of "$name") || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/$name.pid"
+}
