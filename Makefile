@@ -4,8 +4,17 @@ SHELL := bash
 .DEFAULT_GOAL := help
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-# Image names come from here; the defaults are the official images. `make images-local` builds
-# local stand-ins where no image registry is reachable (see infra/images/).
+# The container engine: the project's podman (scripts/podman.sh), or Docker when DOCKER_HOST
+# points elsewhere or /var/run/docker.sock exists.
+CONTAINER_ENGINE := $(shell bash scripts/podman.sh engine)
+
+# Image names come from here; a name set in the environment or on the command line wins. With
+# Docker the defaults are the official images; with the project's podman, which reaches no image
+# registry, the local stand-ins that `make images-local` builds (infra/images/local.env).
+ifeq ($(CONTAINER_ENGINE),podman)
+$(foreach line,$(shell grep -E '^[A-Z_]+=' infra/images/local.env),$(eval export $(subst =, ?= ,$(line))))
+TEST_IMAGES := images-local
+endif
 export MONGO_IMAGE ?= mongo:8
 export RABBITMQ_IMAGE ?= rabbitmq:4-management
 export SMTP_IMAGE ?= axllent/mailpit
@@ -27,6 +36,10 @@ infra-down: ## stop the local infrastructure; no process is left behind
 infra-status: ## say what of the local infrastructure runs
 	@bash scripts/infra.sh status
 
+.PHONY: images-local
+images-local: toolchain ## build local images (Debian base, node, rabbitmq, ferretdb, mailpit); FORCE=1 rebuilds
+	@bash scripts/images.sh build
+
 .PHONY: publish
 publish: infra-up ## build and publish @eventshop/events-contracts and service-kit to the local registry
 	@bash scripts/packages.sh publish
@@ -36,5 +49,5 @@ lint: toolchain ## ESLint and Prettier over the whole tree
 	@npm ci --no-audit --no-fund --loglevel=error && npm run --silent lint
 
 .PHONY: test
-test: infra-up ## lint, type-check, build and test every package (publishes the shared packages first)
+test: infra-up $(TEST_IMAGES) ## lint, type-check, build and test every package (publishes the shared packages first)
 	@bash scripts/packages.sh test
