@@ -33,7 +33,7 @@ function hostileRequests(count: number): Hostile[] {
     1.5,
     1e308,
     -1e308,
-    9007199254740993,
+    Number.MAX_SAFE_INTEGER + 2,
     1e21,
     '',
     ' ',
