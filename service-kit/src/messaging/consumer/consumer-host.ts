@@ -1,0 +1,214 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { InjectConnection } from '@nestjs/mongoose';
+import { AmqpConnection, Nack, type MessageHandlerOptions } from '@golevelup/nestjs-rabbitmq';
+import { EVENTS_EXCHANGE, type EventType } from '@eventshop/events-contracts';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Connection } from 'mongoose';
+import type { KitConfig } from '../../config/load-config';
+import { KIT_CONFIG, KIT_OPTIONS, type KitOptions } from '../../kit.options';
+import { MessagingMetrics } from '../../metrics/messaging-metrics';
+import { consumerChannelName } from '../amqp-connection';
+import { Publisher } from '../publisher';
+import { workQueue } from '../topology';
+import { consumerChain } from './chain';
+import { PROCESSED_EVENTS_COLLECTION } from './deduplicate.middleware';
+import type { DeliveryHandler } from './delivery';
+import type { ConsumerDefinition, EventHandler } from './handler';
+import { MarkerJanitor } from './marker-janitor';
+import { failedAttempts, originalRoutingKey } from './headers';
+import { ConsumerWatchdog, type WatchedQueue } from './watchdog';
+
+/** Pause before a message that could not be routed anywhere goes back to its queue. */
+const REQUEUE_PAUSE_MS = 1_000;
+const PUBLISH_TIMEOUT_MS = 5_000;
+const WATCHDOG_INTERVAL_MS = 5_000;
+
+/**
+ * Subscribes each consumer queue through golevelup's `createSubscriber` on a channel of its own,
+ * runs every delivery through the queue's middleware chain, and acks only after the chain
+ * returned (golevelup acks when the subscriber function resolves). Tracks in-flight deliveries
+ * so shutdown can cancel the consumers first and then wait for them.
+ */
+@Injectable()
+export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('Consumer');
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly watched: WatchedQueue[] = [];
+  private watchdog: ConsumerWatchdog | undefined;
+  private janitor: MarkerJanitor | undefined;
+  private stopping = false;
+
+  constructor(
+    @Inject(AmqpConnection) private readonly amqp: AmqpConnection,
+    private readonly publisher: Publisher,
+    private readonly metrics: MessagingMetrics,
+    private readonly moduleRef: ModuleRef,
+    @InjectConnection() private readonly mongo: Connection,
+    @Inject(KIT_OPTIONS) private readonly options: KitOptions,
+    @Inject(KIT_CONFIG) private readonly config: KitConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const consumers = this.options.consumers ?? [];
+    if (consumers.length === 0) return;
+    const markers = this.mongo.collection(PROCESSED_EVENTS_COLLECTION);
+    this.janitor = new MarkerJanitor(markers, this.options.dedupRetentionMs ?? 7 * 86_400_000);
+    this.janitor.start();
+    for (const def of consumers) {
+      const handlers = this.resolveHandlers(def);
+      const chain = consumerChain({
+        handlers,
+        publisher: this.publisher,
+        metrics: this.metrics,
+        markers,
+        retryDelaysMs: this.config.RETRY_DELAYS,
+        publishTimeoutMs: PUBLISH_TIMEOUT_MS,
+      });
+      const state: WatchedQueue = {
+        queue: def.queue,
+        channelName: consumerChannelName(def.queue),
+        routingKeys: [...handlers.keys()],
+        tag: undefined,
+        attached: false,
+      };
+      const { consumerTag } = await this.amqp.createSubscriber(
+        (_body: unknown, raw?: ConsumeMessage) => this.onMessage(state, chain, raw),
+        this.subscriberOptions(state),
+        `${def.queue} consumer`,
+      );
+      state.tag = consumerTag;
+      state.attached = true;
+      this.watched.push(state);
+      this.log.log(`consuming ${def.queue} (${state.routingKeys.join(', ')})`);
+    }
+    this.watchdog = new ConsumerWatchdog(
+      this.amqp,
+      this.watched,
+      this.config.RETRY_DELAYS,
+      WATCHDOG_INTERVAL_MS,
+    );
+    await this.watchdog.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.watchdog?.stop();
+    this.janitor?.stop();
+  }
+
+  /** Per queue: attached or why not (readiness). */
+  status(): Array<{ queue: string; attached: boolean; problem?: string }> {
+    return this.watched.map((q) => ({ queue: q.queue, attached: q.attached, problem: q.problem }));
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Shutdown, step 1: cancel this process's consumers (golevelup does not, issue 889) so the
+   * broker sends nothing more, then wait up to `timeoutMs` for deliveries in progress to finish
+   * and be acked. Returns false if some were still running.
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.stopping = true;
+    this.watchdog?.stop();
+    await Promise.all(
+      this.amqp.consumerTags.map(async (tag) => {
+        try {
+          await this.amqp.cancelConsumer(tag);
+        } catch {
+          // a tag of a channel that is gone (before a reconnect): nothing to cancel
+        }
+      }),
+    );
+    if (this.inFlight.size === 0) return true;
+    this.log.log(`waiting for ${this.inFlight.size} deliveries in progress`);
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      Promise.allSettled([...this.inFlight]).then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!done)
+      this.log.warn(`${this.inFlight.size} deliveries still running; they will be redelivered`);
+    return done;
+  }
+
+  private async onMessage(
+    state: WatchedQueue,
+    chain: DeliveryHandler,
+    raw: ConsumeMessage | undefined,
+  ): Promise<Nack | undefined> {
+    if (!raw) return undefined;
+    state.tag = raw.fields.consumerTag;
+    const run = chain({
+      queue: state.queue,
+      message: raw,
+      routingKey: originalRoutingKey(raw),
+      attempt: failedAttempts(raw) + 1,
+    });
+    this.inFlight.add(run);
+    try {
+      const outcome = await run;
+      if (outcome !== 'requeue') return undefined; // ack
+      if (!this.stopping) await new Promise((r) => setTimeout(r, REQUEUE_PAUSE_MS));
+      return new Nack(true);
+    } finally {
+      this.inFlight.delete(run);
+    }
+  }
+
+  private subscriberOptions(state: WatchedQueue): MessageHandlerOptions {
+    return {
+      queue: state.queue,
+      exchange: EVENTS_EXCHANGE,
+      routingKey: [...state.routingKeys],
+      createQueueIfNotExists: true,
+      queueOptions: {
+        durable: true,
+        arguments: workQueue(state.queue).arguments,
+        channel: state.channelName,
+      },
+      // The body is parsed and validated by the chain; golevelup must not JSON.parse it first
+      // (a parse error there would bypass the dead-letter path).
+      deserializer: (content: Buffer) => content,
+      // Reached only when golevelup's own ack/nack throws, i.e. the channel closed under a
+      // delivery: the broker redelivers it; never let that become an unhandled rejection.
+      errorHandler: (channel: Channel, msg: ConsumeMessage, err: unknown) => {
+        this.log.warn(
+          `${state.queue}: could not settle message ${msg.properties.messageId ?? ''} (${err instanceof Error ? err.message : String(err)}); the broker will redeliver it`,
+        );
+        try {
+          channel.nack(msg, false, true);
+        } catch {
+          // channel closed: nothing to do
+        }
+      },
+    };
+  }
+
+  private resolveHandlers(def: ConsumerDefinition): Map<EventType, EventHandler> {
+    const map = new Map<EventType, EventHandler>();
+    for (const [type, cls] of Object.entries(def.handlers)) {
+      if (!cls) continue;
+      let instance: EventHandler;
+      try {
+        instance = this.moduleRef.get(cls, { strict: false }) as EventHandler;
+      } catch {
+        throw new Error(
+          `handler ${cls.name} for ${type} on ${def.queue} is not a provider: add it to a module's providers`,
+        );
+      }
+      map.set(type as EventType, instance);
+    }
+    if (map.size === 0) throw new Error(`consumer ${def.queue} has no handlers`);
+    return map;
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import type { Model, UpdateQuery } from 'mongoose';
+import type { AnyCloudEvent } from '@eventshop/events-contracts';
+import { OutboxRelay } from './outbox-relay';
+import { OUTBOX_PATH, toOutboxEntries } from './outbox.schema';
+
+/**
+ * Writes a state change and the events it causes in ONE single-document write, then hands the
+ * written document to the relay. The write is the acceptance: nothing here waits on the broker.
+ */
+@Injectable()
+export class OutboxWriter {
+  constructor(private readonly relay: OutboxRelay) {}
+
+  /** Inserts `doc` with `events` in its outbox; returns the stored document (lean). */
+  async insert<T>(
+    model: Model<T>,
+    doc: Record<string, unknown>,
+    events: readonly AnyCloudEvent[],
+  ): Promise<T> {
+    const created = await model.create({ ...doc, [OUTBOX_PATH]: toOutboxEntries(events) } as never);
+    const stored = (created as unknown as { toObject(): T }).toObject();
+    this.relay.kick(model, stored);
+    return stored;
+  }
+
+  /**
+   * A guarded update: `findOneAndUpdate(filter, { ...update, $push: { outbox: { $each } } })`
+   * returning the document after the write, or `null` when the filter matched nothing (the guard
+   * refused; no event is written). `update` must not use `$push` on `outbox` itself.
+   */
+  async update<T>(
+    model: Model<T>,
+    filter: Record<string, unknown>,
+    update: UpdateQuery<T>,
+    events: readonly AnyCloudEvent[],
+    options: { upsert?: boolean } = {},
+  ): Promise<T | null> {
+    const entries = toOutboxEntries(events);
+    const push = { ...((update.$push as Record<string, unknown> | undefined) ?? {}) };
+    if (OUTBOX_PATH in push) throw new Error('update already pushes to the outbox');
+    const full: UpdateQuery<T> =
+      entries.length > 0
+        ? ({ ...update, $push: { ...push, [OUTBOX_PATH]: { $each: entries } } } as UpdateQuery<T>)
+        : update;
+    const after = (await model
+      .findOneAndUpdate(filter, full, { returnDocument: 'after', upsert: options.upsert ?? false })
+      .lean()
+      .exec()) as T | null;
+    if (after && entries.length > 0) this.relay.kick(model, after);
+    return after;
+  }
+}

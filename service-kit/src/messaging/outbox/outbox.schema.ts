@@ -1,0 +1,76 @@
+import { Schema, type Model } from 'mongoose';
+import type { AnyCloudEvent } from '@eventshop/events-contracts';
+
+/**
+ * One pending event inside an aggregate document. The CloudEvent is stored serialized, so the
+ * `$pullAll` that removes a confirmed entry compares plain scalars and always matches exactly.
+ * Field order matters for that match and is fixed here: id, type, payload, createdAt.
+ */
+export interface OutboxEntry {
+  /** The event id. */
+  id: string;
+  /** The event type, which is also its routing key. */
+  type: string;
+  /** The serialized CloudEvent (structured JSON mode). */
+  payload: string;
+  createdAt: Date;
+}
+
+/** A document type that embeds an outbox. */
+export type WithOutbox<T> = T & { outbox: OutboxEntry[] };
+
+export const OUTBOX_PATH = 'outbox';
+
+const outboxEntrySchema = new Schema<OutboxEntry>(
+  {
+    id: { type: String, required: true },
+    type: { type: String, required: true },
+    payload: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { _id: false, id: false, versionKey: false },
+);
+
+/**
+ * Adds the `outbox` array to an aggregate's schema, and the index the sweeper's query uses on
+ * MongoDB (FerretDB scans anyway). Returns the same schema.
+ */
+export function withOutbox<S extends Schema>(schema: S): S {
+  if (schema.path(OUTBOX_PATH)) throw new Error(`schema already has an "${OUTBOX_PATH}" path`);
+  schema.add({ [OUTBOX_PATH]: { type: [outboxEntrySchema], default: [] } });
+  schema.index({ [`${OUTBOX_PATH}.createdAt`]: 1 });
+  return schema;
+}
+
+/** True when the model's schema embeds the kit's outbox (how the relay finds its collections). */
+export function hasOutbox(model: Model<unknown>): boolean {
+  const path = model.schema.path(OUTBOX_PATH) as unknown as { schema?: Schema } | undefined;
+  const sub = path?.schema;
+  if (!sub) return false;
+  return ['id', 'type', 'payload', 'createdAt'].every((p) => Boolean(sub.path(p)));
+}
+
+/** Entries for events, in the exact shape and key order they are stored in. */
+export function toOutboxEntries(events: readonly AnyCloudEvent[], now = new Date()): OutboxEntry[] {
+  return events.map((e) => ({
+    id: e.id,
+    type: e.type,
+    payload: JSON.stringify(e),
+    createdAt: now,
+  }));
+}
+
+/** The `$push` part of an update that appends events to the outbox in the same write. */
+export function outboxPush(
+  events: readonly AnyCloudEvent[],
+  now = new Date(),
+): { $push: { outbox: { $each: OutboxEntry[] } } } {
+  return { $push: { [OUTBOX_PATH]: { $each: toOutboxEntries(events, now) } } } as {
+    $push: { outbox: { $each: OutboxEntry[] } };
+  };
+}
+
+/** An entry exactly as it must be matched by `$pullAll` (fixed keys and order, no extras). */
+export function canonicalEntry(e: OutboxEntry): OutboxEntry {
+  return { id: e.id, type: e.type, payload: e.payload, createdAt: new Date(e.createdAt) };
+}
