@@ -5,16 +5,17 @@ import { after, before, describe, it } from 'node:test';
 
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MongooseModule, getConnectionToken } from '@nestjs/mongoose';
+import { MongooseModule } from '@nestjs/mongoose';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Connection } from 'mongoose';
 
 import { AdminJwtGuard } from '../../src/http/auth/admin-jwt.guard';
 import { JwtVerifier } from '../../src/http/auth/jwt-verifier';
 import { ListNotificationsController } from '../../src/http/notifications/list-notifications.controller';
 import { NotificationPersistenceModule } from '../../src/persistence/notification-persistence.module';
 import { NotificationRepository } from '../../src/persistence/notification.repository';
-import { mongoUriFor, uniqueName } from '../support/env';
+import type { TestScope } from '@eventshop/service-kit/testing';
+
+import { testScope } from '../support/env';
 import { TEST_AUTH, token } from '../support/tokens';
 
 describe('GET /notifications', () => {
@@ -23,12 +24,12 @@ describe('GET /notifications', () => {
   const orderId = randomUUID();
   const eventIds = [randomUUID(), randomUUID()];
 
+  let scope: TestScope;
+
   before(async () => {
+    scope = await testScope('notifications-http');
     @Module({
-      imports: [
-        MongooseModule.forRoot(mongoUriFor(uniqueName('notif_http'))),
-        NotificationPersistenceModule,
-      ],
+      imports: [MongooseModule.forRoot(scope.env.MONGODB_URI), NotificationPersistenceModule],
       controllers: [ListNotificationsController],
       providers: [{ provide: JwtVerifier, useValue: new JwtVerifier(TEST_AUTH) }, AdminJwtGuard],
     })
@@ -61,9 +62,8 @@ describe('GET /notifications', () => {
   });
 
   after(async () => {
-    if (!app) return;
-    await app.get<Connection>(getConnectionToken()).dropDatabase();
-    await app.close();
+    await app?.close();
+    await scope?.dispose();
   });
 
   const get = (path: string, bearer?: string) =>

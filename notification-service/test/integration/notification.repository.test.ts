@@ -16,7 +16,9 @@ import {
   type NotificationRecord,
   NotificationSchema,
 } from '../../src/persistence/notification.schema';
-import { mongoUriFor, uniqueName } from '../support/env';
+import type { TestScope } from '@eventshop/service-kit/testing';
+
+import { testScope } from '../support/env';
 
 function draft(overrides: Partial<NotificationDraft> = {}): NotificationDraft {
   const eventId = randomUUID();
@@ -38,17 +40,19 @@ describe('notification records', () => {
   let connection: Connection;
   let model: Model<NotificationRecord>;
   let repository: NotificationRepository;
+  let scope: TestScope;
 
   before(async () => {
-    connection = await mongoose.createConnection(mongoUriFor(uniqueName('notif_repo'))).asPromise();
+    scope = await testScope('notification-records');
+    connection = await mongoose.createConnection(scope.env.MONGODB_URI).asPromise();
     model = connection.model<NotificationRecord>(NOTIFICATION_MODEL, NotificationSchema);
     await model.init();
     repository = new NotificationRepository(model);
   });
 
   after(async () => {
-    await connection?.dropDatabase();
     await connection?.close();
+    await scope?.dispose();
   });
 
   it('lets the first delivery claim, a concurrent one wait, and a late one take over', async () => {

@@ -18,7 +18,9 @@ import {
   type NotificationRecord,
   NotificationSchema,
 } from '../../src/persistence/notification.schema';
-import { mongoUriFor, uniqueName } from '../support/env';
+import type { TestScope } from '@eventshop/service-kit/testing';
+
+import { testScope } from '../support/env';
 import { cancelledOutcome, confirmedOutcome, rejectedOutcome } from '../support/outcomes';
 import { RecordingMetrics } from '../support/recording-metrics';
 import { SmtpPeer } from '../support/smtp-peer';
@@ -30,6 +32,7 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
   let mailer: SmtpMailSender;
   let metrics: RecordingMetrics;
   let service: NotifyOrderOutcomeService;
+  let scope: TestScope;
 
   function build(leaseMs = 60_000): NotifyOrderOutcomeService {
     metrics = new RecordingMetrics();
@@ -37,7 +40,8 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
   }
 
   before(async () => {
-    connection = await mongoose.createConnection(mongoUriFor(uniqueName('notif_uc'))).asPromise();
+    scope = await testScope('notify-use-case');
+    connection = await mongoose.createConnection(scope.env.MONGODB_URI).asPromise();
     const model = connection.model<NotificationRecord>(NOTIFICATION_MODEL, NotificationSchema);
     await model.init();
     repository = new NotificationRepository(model);
@@ -57,8 +61,8 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
   after(async () => {
     mailer?.close();
     await peer?.stop();
-    await connection?.dropDatabase();
     await connection?.close();
+    await scope?.dispose();
   });
 
   it('sends a confirmation with recipient, subject, Message-ID and both bodies', async () => {
