@@ -1,45 +1,22 @@
-// The order service's root module.
-import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
-import { Registry } from 'prom-client';
-import type { OrderServiceConfig } from './config/order-config';
-import { JwtAuthGuard } from './http/auth/jwt-auth.guard';
-import { JwtVerifier } from './http/auth/jwt-verifier';
-import { OrderMetrics } from './metrics/order-metrics';
+// The order service: the kit (config, logs, MongoDB, RabbitMQ, health, metrics, outbox relay,
+// consumers, shutdown) plus the order use cases.
+import { Module } from '@nestjs/common';
+import { EventShopKitModule } from '@eventshop/service-kit';
+import { orderEnv } from './config/order-env';
+import { ORDER_CONSUMERS } from './messaging/consumers';
 import { OrdersModule } from './orders/orders.module';
-import { NoopOutboxNotifier, OutboxNotifier } from './orders/outbox-notifier';
-import { ORDER_CONFIG } from './orders/order-config.token';
 
-export { ORDER_CONFIG };
+export const ORDER_SERVICE = 'order-service';
 
-@Global()
-@Module({})
-class OrderSupportModule {
-  static forRoot(config: OrderServiceConfig, registry: Registry): DynamicModule {
-    return {
-      module: OrderSupportModule,
-      providers: [
-        { provide: ORDER_CONFIG, useValue: config },
-        { provide: JwtVerifier, useValue: new JwtVerifier(config.auth) },
-        { provide: OrderMetrics, useValue: new OrderMetrics(registry) },
-        { provide: OutboxNotifier, useClass: NoopOutboxNotifier },
-        JwtAuthGuard,
-      ],
-      exports: [ORDER_CONFIG, JwtVerifier, OrderMetrics, OutboxNotifier, JwtAuthGuard],
-    };
-  }
-}
-
-@Module({})
-export class AppModule {
-  static forRoot(config: OrderServiceConfig, registry = new Registry()): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [
-        MongooseModule.forRoot(config.mongodbUri),
-        OrderSupportModule.forRoot(config, registry),
-        OrdersModule,
-      ],
-    };
-  }
-}
+@Module({
+  imports: [
+    EventShopKitModule.forRoot({
+      service: ORDER_SERVICE,
+      defaultPort: 3000,
+      env: orderEnv,
+      consumers: ORDER_CONSUMERS,
+    }),
+    OrdersModule,
+  ],
+})
+export class AppModule {}

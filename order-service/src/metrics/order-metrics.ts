@@ -1,26 +1,24 @@
-// The order service's own metrics; the kit's registry carries them with the shared ones.
-import { Counter, Histogram, type Registry } from 'prom-client';
+// The order service's own metrics, on the kit's registry (served at /metrics).
+import { Injectable } from '@nestjs/common';
+import { MetricsService } from '@eventshop/service-kit';
 import type { OrderStatus } from '../domain/order';
 
-export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
-
+@Injectable()
 export class OrderMetrics {
-  private readonly orders: Counter<'status'>;
-  private readonly saga: Histogram<'outcome'>;
+  private readonly orders: ReturnType<MetricsService['counter']>;
+  private readonly saga: ReturnType<MetricsService['histogram']>;
 
-  constructor(registry: Registry) {
-    this.orders = new Counter({
+  constructor(metrics: MetricsService) {
+    this.orders = metrics.counter({
       name: 'eventshop_orders_total',
       help: 'Orders that entered each status',
       labelNames: ['status'],
-      registers: [registry],
     });
-    this.saga = new Histogram({
+    this.saga = metrics.histogram({
       name: 'eventshop_saga_duration_seconds',
       help: 'Time from order creation to its confirmation or rejection',
       labelNames: ['outcome'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800],
-      registers: [registry],
     });
   }
 

@@ -11,17 +11,13 @@ export class CancelOrderService {
 
   async cancel(principal: Principal, orderId: string): Promise<Order> {
     let foreign = false;
-    const outcome = await this.transitions.apply(
-      orderId,
-      (order, now) => {
-        if (order.userId !== principal.userId) {
-          foreign = true;
-          return { kind: 'unchanged', why: 'not the owner' };
-        }
-        return cancelByCustomer(order, now);
-      },
-      (order) => ({ correlationid: order.id }),
-    );
+    const outcome = await this.transitions.apply(orderId, (order, now) => {
+      if (order.userId !== principal.userId) {
+        foreign = true;
+        return { kind: 'unchanged', why: 'not the owner' };
+      }
+      return cancelByCustomer(order, now);
+    });
     if (outcome.kind === 'not_found' || foreign)
       throw notFoundProblem(`order ${orderId} not found`);
     if (outcome.kind === 'refused') {

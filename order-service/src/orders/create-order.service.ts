@@ -2,7 +2,7 @@
 // same insert. With an Idempotency-Key the key record is written first and names the order id,
 // so a retry after a crash or a concurrent duplicate converges on one order.
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { validateCreateOrderRequest } from '../domain/create-order-request';
 import {
   decideIdempotency,
@@ -18,10 +18,8 @@ import { problemType, ProblemException, validationProblem } from '../http/proble
 import { OrderMetrics } from '../metrics/order-metrics';
 import { CatalogRepository } from '../persistence/catalog.repository';
 import { IdempotencyKeysRepository } from '../persistence/idempotency-keys.repository';
-import { toOutboxEntry } from '../persistence/outbox';
 import { OrdersRepository } from '../persistence/orders.repository';
-import { toCloudEvents } from './order-events';
-import { OutboxNotifier } from './outbox-notifier';
+import { OrderEvents } from './order-events';
 
 export interface CreateOrderResult {
   order: Order;
@@ -38,7 +36,7 @@ export class CreateOrderService {
     private readonly catalog: CatalogRepository,
     private readonly keys: IdempotencyKeysRepository,
     private readonly metrics: OrderMetrics,
-    @Inject(OutboxNotifier) private readonly outbox: OutboxNotifier,
+    private readonly events: OrderEvents,
   ) {}
 
   async create(
@@ -126,16 +124,14 @@ export class CreateOrderService {
       lines: priced.lines,
       now,
     });
-    const cloudEvents = toCloudEvents(events, { correlationid: orderId }, now);
-    const result = await this.orders.insert(
-      order,
-      cloudEvents.map((e) => toOutboxEntry(e, now)),
-    );
+    // The request's correlation id starts the saga; every later event of the order carries it.
+    const correlationId = this.events.currentCorrelationId();
+    const cloudEvents = this.events.toCloudEvents(events, now);
+    const result = await this.orders.insert(order, cloudEvents, correlationId);
     if (result === 'exists') {
       const existing = await this.orders.findById(orderId);
       if (existing) return { order: existing.order, replayed: true };
     }
-    this.outbox.written(orderId);
     this.metrics.entered(OrderStatus.Pending);
     return { order, replayed: false };
   }

@@ -1,10 +1,10 @@
 // The pending-timeout rule: a PENDING order older than ORDER_PENDING_TIMEOUT is REJECTED
 // (reason timeout) with a cancellation, so a reservation inventory still makes is released.
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectConfig } from '@eventshop/service-kit';
+import type { OrderConfig } from '../config/order-env';
 import { expirePending } from '../domain/order';
 import { OrdersRepository } from '../persistence/orders.repository';
-import { ORDER_CONFIG } from './order-config.token';
-import type { OrderServiceConfig } from '../config/order-config';
 import { OrderTransitions } from './order-transitions';
 
 const BATCH = 100;
@@ -16,12 +16,12 @@ export class ExpirePendingOrdersService {
   constructor(
     private readonly orders: OrdersRepository,
     private readonly transitions: OrderTransitions,
-    @Inject(ORDER_CONFIG) private readonly config: Pick<OrderServiceConfig, 'pendingTimeoutMs'>,
+    @InjectConfig() private readonly config: Pick<OrderConfig, 'ORDER_PENDING_TIMEOUT'>,
   ) {}
 
   /** One pass: expires every overdue PENDING order; returns how many it expired. */
   async expireOverdue(now = new Date()): Promise<number> {
-    const timeoutMs = this.config.pendingTimeoutMs;
+    const timeoutMs = this.config.ORDER_PENDING_TIMEOUT;
     let expired = 0;
     // A scan (sweepers may scan); each order is then changed by `_id` with its revision guard,
     // so an order confirmed meanwhile is left alone.
@@ -32,10 +32,8 @@ export class ExpirePendingOrdersService {
       );
       let changed = 0;
       for (const id of ids) {
-        const outcome = await this.transitions.apply(
-          id,
-          (order, at) => expirePending(order, at, timeoutMs),
-          (order) => ({ correlationid: order.id }),
+        const outcome = await this.transitions.apply(id, (order, at) =>
+          expirePending(order, at, timeoutMs),
         );
         if (outcome.kind === 'changed') changed++;
       }

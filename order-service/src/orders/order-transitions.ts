@@ -1,13 +1,11 @@
 // Read, decide with the domain, write with a revision guard; on a lost race read and decide
 // again. Every saga step and the customer's cancel go through here, so each is one guarded
 // single-document update and a duplicate decides "unchanged" the second time.
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { sagaOutcome, type Order, type Transition } from '../domain/order';
 import { OrderMetrics } from '../metrics/order-metrics';
-import { toOutboxEntry } from '../persistence/outbox';
 import { OrdersRepository } from '../persistence/orders.repository';
-import { toCloudEvents, type EventContext } from './order-events';
-import { OutboxNotifier } from './outbox-notifier';
+import { OrderEvents } from './order-events';
 
 export type TransitionOutcome =
   | { kind: 'not_found' }
@@ -23,14 +21,13 @@ export class TransitionContentionError extends Error {}
 export class OrderTransitions {
   constructor(
     private readonly orders: OrdersRepository,
+    private readonly events: OrderEvents,
     private readonly metrics: OrderMetrics,
-    @Inject(OutboxNotifier) private readonly outbox: OutboxNotifier,
   ) {}
 
   async apply(
     orderId: string,
     decide: (order: Order, now: Date) => Transition,
-    context: (order: Order) => EventContext,
   ): Promise<TransitionOutcome> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const stored = await this.orders.findById(orderId);
@@ -38,14 +35,8 @@ export class OrderTransitions {
       const now = new Date();
       const t = decide(stored.order, now);
       if (t.kind !== 'changed') return { ...t, order: stored.order };
-      const events = toCloudEvents(t.events, context(stored.order), now);
-      const saved = await this.orders.saveTransition(
-        stored,
-        t.order,
-        events.map((e) => toOutboxEntry(e, now)),
-      );
-      if (!saved) continue;
-      if (events.length > 0) this.outbox.written(orderId);
+      const events = this.events.toCloudEvents(t.events, now, stored.correlationId);
+      if (!(await this.orders.saveTransition(stored, t.order, events))) continue;
       if (t.order.status !== stored.order.status) this.metrics.entered(t.order.status);
       const outcome = sagaOutcome(stored.order, t.order);
       if (outcome !== undefined) this.metrics.sagaEnded(outcome, stored.order.createdAt, now);

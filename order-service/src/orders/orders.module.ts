@@ -1,5 +1,16 @@
-// Wires the order use cases: persistence, HTTP controllers, services.
+// Wires the order use cases: persistence, HTTP controllers, services, event handlers, sweepers.
 import { Module } from '@nestjs/common';
+import { KIT_CONFIG } from '@eventshop/service-kit';
+import { authConfigFrom, type OrderConfig } from '../config/order-env';
+import { JwtAuthGuard } from '../http/auth/jwt-auth.guard';
+import { JwtVerifier } from '../http/auth/jwt-verifier';
+import { ProductUpdatedHandler } from '../messaging/product-updated.handler';
+import {
+  InventoryReservedHandler,
+  ReservationFailedHandler,
+} from '../messaging/reservation-outcome.handlers';
+import { OrderMetrics } from '../metrics/order-metrics';
+import { OrderEvents } from './order-events';
 import { MongooseModule } from '@nestjs/mongoose';
 import { CancelOrderController } from '../http/orders/cancel-order.controller';
 import { CreateOrderController } from '../http/orders/create-order.controller';
@@ -33,6 +44,17 @@ export const ORDER_MODELS = [
     CancelOrderController,
   ],
   providers: [
+    {
+      provide: JwtVerifier,
+      inject: [KIT_CONFIG],
+      useFactory: (config: OrderConfig) => new JwtVerifier(authConfigFrom(config)),
+    },
+    JwtAuthGuard,
+    OrderMetrics,
+    OrderEvents,
+    ProductUpdatedHandler,
+    InventoryReservedHandler,
+    ReservationFailedHandler,
     OrdersRepository,
     CatalogRepository,
     IdempotencyKeysRepository,

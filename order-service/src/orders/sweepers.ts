@@ -1,16 +1,15 @@
 // Periodic jobs of this service: the pending-timeout sweeper and the idempotency-key sweeper.
 // One pass at a time; stopped before the app closes its connections.
 import {
-  Inject,
   Injectable,
   Logger,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { OrderServiceConfig } from '../config/order-config';
+import { InjectConfig } from '@eventshop/service-kit';
+import { sweepIntervalFor, type OrderConfig } from '../config/order-env';
 import { IdempotencyKeysRepository } from '../persistence/idempotency-keys.repository';
 import { ExpirePendingOrdersService } from './expire-pending-orders.service';
-import { ORDER_CONFIG } from './order-config.token';
 
 @Injectable()
 export class Sweepers implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -21,7 +20,7 @@ export class Sweepers implements OnApplicationBootstrap, BeforeApplicationShutdo
   constructor(
     private readonly expirePending: ExpirePendingOrdersService,
     private readonly keys: IdempotencyKeysRepository,
-    @Inject(ORDER_CONFIG) private readonly config: Pick<OrderServiceConfig, 'sweepIntervalMs'>,
+    @InjectConfig() private readonly config: Pick<OrderConfig, 'ORDER_PENDING_TIMEOUT'>,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -29,7 +28,7 @@ export class Sweepers implements OnApplicationBootstrap, BeforeApplicationShutdo
       if (this.running === undefined) {
         this.running = this.sweepOnce().finally(() => (this.running = undefined));
       }
-    }, this.config.sweepIntervalMs);
+    }, sweepIntervalFor(this.config.ORDER_PENDING_TIMEOUT));
     this.timer.unref();
   }
 

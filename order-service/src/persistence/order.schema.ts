@@ -2,7 +2,7 @@
 // own `outbox` array in the same single-document write (see the reliability model).
 import { Schema } from 'mongoose';
 import { ORDER_STATUSES, type Order } from '../domain/order';
-import { outboxField, type OutboxEntry } from './outbox';
+import { withOutbox, type OutboxEntry } from '@eventshop/service-kit';
 
 export const ORDER_MODEL = 'Order';
 export const ORDERS_COLLECTION = 'orders';
@@ -13,6 +13,8 @@ export interface OrderDocument extends Omit<Order, 'id'> {
   revision: number;
   /** `<createdAt ISO>|<id>`: one sortable field for newest-first listing and its cursor. */
   listKey: string;
+  /** The saga's correlation id, carried by every event of this order. */
+  correlationId?: string;
   outbox: OutboxEntry[];
 }
 
@@ -57,7 +59,7 @@ export const orderSchema = new Schema<OrderDocument>(
     },
     revision: { type: Number, required: true },
     listKey: { type: String, required: true },
-    outbox: outboxField(),
+    correlationId: { type: String },
   },
   {
     collection: ORDERS_COLLECTION,
@@ -68,6 +70,9 @@ export const orderSchema = new Schema<OrderDocument>(
     autoIndex: false,
   },
 );
+
+// The kit's embedded outbox: entries written with the state change, published by its relay.
+withOutbox(orderSchema);
 
 // Listing (a user's orders newest first) and the pending-timeout sweeper. Scans are acceptable
 // there; the hot paths go by `_id`.

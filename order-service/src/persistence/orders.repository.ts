@@ -1,7 +1,10 @@
-// Orders: inserted with their first event, changed by guarded single-document writes.
+// Orders: inserted with their first event, changed by guarded single-document writes that carry
+// the events they cause (the kit's OutboxWriter hands them to the relay).
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import type { AnyCloudEvent } from '@eventshop/events-contracts';
+import { OutboxWriter } from '@eventshop/service-kit';
 import type { Order, OrderStatus } from '../domain/order';
 import { isDuplicateKeyError } from './mongo-errors';
 import {
@@ -11,11 +14,11 @@ import {
   toDomain,
   type OrderDocument,
 } from './order.schema';
-import type { OutboxEntry } from './outbox';
 
 export interface StoredOrder {
   order: Order;
   revision: number;
+  correlationId?: string;
 }
 
 export interface OrderPage {
@@ -40,21 +43,40 @@ export function decodeCursor(cursor: string): string {
   return key;
 }
 
+function stored(doc: OrderDocument): StoredOrder {
+  return {
+    order: toDomain(doc),
+    revision: doc.revision,
+    ...(doc.correlationId !== undefined ? { correlationId: doc.correlationId } : {}),
+  };
+}
+
 @Injectable()
 export class OrdersRepository {
-  constructor(@InjectModel(ORDER_MODEL) private readonly orders: Model<OrderDocument>) {}
+  constructor(
+    @InjectModel(ORDER_MODEL) private readonly orders: Model<OrderDocument>,
+    private readonly outbox: OutboxWriter,
+  ) {}
 
   /** Stores a new order with its events; 'exists' when an order with that id is already there. */
-  async insert(order: Order, outbox: OutboxEntry[]): Promise<'inserted' | 'exists'> {
+  async insert(
+    order: Order,
+    events: readonly AnyCloudEvent[],
+    correlationId: string | undefined,
+  ): Promise<'inserted' | 'exists'> {
     const { id, ...rest } = order;
     try {
-      await this.orders.collection.insertOne({
-        _id: id,
-        ...rest,
-        revision: 1,
-        listKey: listKeyOf(order),
-        outbox,
-      } as never);
+      await this.outbox.insert(
+        this.orders,
+        {
+          _id: id,
+          ...rest,
+          revision: 1,
+          listKey: listKeyOf(order),
+          ...(correlationId !== undefined ? { correlationId } : {}),
+        },
+        events,
+      );
       return 'inserted';
     } catch (err) {
       if (isDuplicateKeyError(err)) return 'exists';
@@ -64,23 +86,25 @@ export class OrdersRepository {
 
   async findById(id: string): Promise<StoredOrder | undefined> {
     const doc = await this.orders.findOne({ _id: id }).lean<OrderDocument>().exec();
-    return doc ? { order: toDomain(doc), revision: doc.revision } : undefined;
+    return doc ? stored(doc) : undefined;
   }
 
   /**
    * Writes a transition and its events in one update, only if nobody wrote the order since it
    * was read (same revision). False means: read again and decide again.
    */
-  async saveTransition(stored: StoredOrder, next: Order, outbox: OutboxEntry[]): Promise<boolean> {
-    const update: Record<string, unknown> = {
-      $set: changedFields(next),
-      $inc: { revision: 1 },
-    };
-    if (outbox.length > 0) update['$push'] = { outbox: { $each: outbox } };
-    const result = await this.orders
-      .updateOne({ _id: stored.order.id, revision: stored.revision }, update)
-      .exec();
-    return result.modifiedCount === 1;
+  async saveTransition(
+    before: StoredOrder,
+    next: Order,
+    events: readonly AnyCloudEvent[],
+  ): Promise<boolean> {
+    const after = await this.outbox.update(
+      this.orders,
+      { _id: before.order.id, revision: before.revision },
+      { $set: changedFields(next), $inc: { revision: 1 } },
+      events,
+    );
+    return after !== null;
   }
 
   /** A user's orders, newest first (a scan, acceptable for a listing). */

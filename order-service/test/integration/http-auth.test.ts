@@ -9,7 +9,7 @@ describe('HTTP authentication and ownership', () => {
   let aliceOrderId: string;
 
   before(async () => {
-    t = await startOrderApp('order_http_auth');
+    t = await startOrderApp('order-http-auth');
     await t.seedCatalog([{ sku: 'MUG-1', priceMinor: 1250 }]);
     const res = await t.request({
       method: 'POST',

@@ -188,7 +188,7 @@ function hostileRequests(count: number): Hostile[] {
 describe('hostile request bodies', () => {
   let t: TestApp;
   before(async () => {
-    t = await startOrderApp('order_http_hostile');
+    t = await startOrderApp('order-http-hostile');
     await t.seedCatalog([{ sku: 'MUG-1', priceMinor: 1250 }]);
   });
   after(async () => t?.close());
@@ -233,6 +233,8 @@ describe('hostile request bodies', () => {
       body: { items: [{ sku: 'MUG-1', quantity: 1 }] },
     });
     assert.equal(ok.statusCode, 201, ok.body);
+    const ready = await t.request({ method: 'GET', url: '/health/ready', user: null });
+    assert.equal(ready.statusCode, 200, `still ready: ${ready.body}`);
     const list = await t.request({ method: 'GET', url: '/orders', user: { sub: 'mallory' } });
     assert.equal(json<{ items: unknown[] }>(list).items.length, 1);
   });

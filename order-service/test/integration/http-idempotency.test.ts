@@ -4,19 +4,26 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { requestFingerprint } from '../../src/domain/idempotency';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Sweepers } from '../../src/orders/sweepers';
+import { connectBroker, type Broker } from '../support/broker';
 import { json, startOrderApp, type TestApp } from '../support/order-app';
 
 describe('Idempotency-Key', () => {
   let t: TestApp;
+  let broker: Broker;
   before(async () => {
-    t = await startOrderApp('order_http_idem');
+    t = await startOrderApp('order-http-idempotency');
+    broker = await connectBroker(t.scope.env.AMQP_URL);
     await t.seedCatalog([
       { sku: 'MUG-1', priceMinor: 1250 },
       { sku: 'TEE-M', priceMinor: 1999 },
     ]);
   });
-  after(async () => t?.close());
+  after(async () => {
+    await broker?.close();
+    await t?.close();
+  });
 
   const post = (key: string, body: unknown, user = 'alice') =>
     t.request({
@@ -39,11 +46,11 @@ describe('Idempotency-Key', () => {
     assert.equal(second.headers['idempotent-replayed'], 'true');
     assert.equal(await t.orders.countDocuments({ _id: json(first)['id'] as string }), 1);
     assert.equal(await t.orders.countDocuments({ userId: 'alice' }), 1);
-    const doc = await t.orders
-      .findOne({ _id: json(first)['id'] as string })
-      .lean()
-      .exec();
-    assert.equal(doc?.outbox.length, 1, 'one order.created.v1, not two');
+    const id = json(first)['id'] as string;
+    await broker.waitForEvents('order.created.v1', id);
+    await sleep(300);
+    const created = broker.captured().filter((e) => e.subject === id);
+    assert.equal(created.length, 1, 'one order.created.v1, not two');
   });
 
   it('the same key with another body → 422 and no new order', async () => {

@@ -2,7 +2,9 @@
 // validation with field paths, listing with a cursor, cancellation, problem+json everywhere.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { validateEvent } from '@eventshop/events-contracts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '@eventshop/service-kit/testing';
+import { connectBroker, type Broker } from '../support/broker';
 import { json, startOrderApp, type TestApp } from '../support/order-app';
 
 interface OrderBody {
@@ -26,8 +28,10 @@ interface Problem {
 
 describe('HTTP orders API', () => {
   let t: TestApp;
+  let broker: Broker;
   before(async () => {
-    t = await startOrderApp('order_http_orders');
+    t = await startOrderApp('order-http-orders');
+    broker = await connectBroker(t.scope.env.AMQP_URL);
     await t.seedCatalog([
       { sku: 'MUG-1', priceMinor: 1250, currency: 'EUR' },
       { sku: 'TEE-M', priceMinor: 1999, currency: 'EUR' },
@@ -35,7 +39,11 @@ describe('HTTP orders API', () => {
       { sku: 'USD-1', priceMinor: 500, currency: 'USD' },
     ]);
   });
-  after(async () => t?.close());
+  after(async () => {
+    assert.deepEqual(broker?.invalid(), [], 'every emitted event is valid against the contracts');
+    await broker?.close();
+    await t?.close();
+  });
 
   const create = (body: unknown, user = 'alice') =>
     t.request({ method: 'POST', url: '/orders', user: { sub: user }, body });
@@ -61,16 +69,10 @@ describe('HTTP orders API', () => {
       assert.equal(res.headers['location'], `/orders/${order.id}`);
       assert.match(order.id, /^[0-9a-f-]{36}$/);
 
-      const doc = await t.orders.findOne({ _id: order.id }).lean().exec();
-      assert.ok(doc);
-      assert.equal(doc.outbox.length, 1, 'the event is written with the order, in one document');
-      const event = JSON.parse(doc.outbox[0]!.payload) as unknown;
-      const valid = validateEvent(event);
-      assert.ok(valid.ok, JSON.stringify(valid));
-      assert.equal(valid.event.type, 'order.created.v1');
-      assert.equal(valid.event.subject, order.id);
-      assert.equal(valid.event.source, '/order-service');
-      assert.deepEqual(valid.event.data, {
+      // Published by the kit's relay from the order's outbox, then removed from it.
+      const [event] = await broker.waitForEvents('order.created.v1', order.id);
+      assert.equal(event?.source, '/order-service');
+      assert.deepEqual(event?.data, {
         orderId: order.id,
         userId: 'alice',
         email: 'alice@example.com',
@@ -78,6 +80,15 @@ describe('HTTP orders API', () => {
         totalMinor: 4499,
         lines: order.lines,
         createdAt: order.createdAt,
+      });
+      assert.equal(
+        event?.correlationid,
+        res.headers['x-correlation-id'],
+        'the saga is correlated with the request',
+      );
+      await waitFor('outbox drained', async () => {
+        const doc = await t.orders.findOne({ _id: order.id }).lean().exec();
+        return doc?.outbox.length === 0;
       });
     });
 
@@ -193,10 +204,14 @@ describe('HTTP orders API', () => {
 
   describe('GET /orders/:id', () => {
     it('a malformed id is simply not found', async () => {
-      for (const id of ['123', 'not-a-uuid', '%00', 'a'.repeat(150)]) {
+      for (const id of ['123', 'not-a-uuid', '%00', 'a'.repeat(100)]) {
         const res = await t.request({ method: 'GET', url: `/orders/${id}`, user: {} });
         assert.equal(res.statusCode, 404, id);
       }
+      const long = await t.request({ method: 'GET', url: `/orders/${'a'.repeat(150)}`, user: {} });
+      // Fastify's router answers this itself, before any hook or filter: a 4xx, though plain
+      // JSON rather than problem+json until the kit passes `frameworkErrors` to Fastify.
+      assert.equal(long.statusCode, 414);
     });
   });
 
@@ -279,15 +294,10 @@ describe('HTTP orders API', () => {
       assert.equal(json<OrderBody>(res).status, 'CANCELLED');
       assert.deepEqual(json<OrderBody>(res).cancellation, { reason: 'customer' });
 
-      const doc = await t.orders.findOne({ _id: id }).lean().exec();
-      const types = doc?.outbox.map((e) => e.type);
-      assert.deepEqual(types, ['order.created.v1', 'order.cancelled.v1']);
-      const cancelledEvent = validateEvent(JSON.parse(doc!.outbox[1]!.payload));
-      assert.ok(cancelledEvent.ok);
-      assert.equal(
-        cancelledEvent.event.type === 'order.cancelled.v1' && cancelledEvent.event.data.reason,
-        'customer',
-      );
+      const [cancelled] = await broker.waitForEvents('order.cancelled.v1', id);
+      assert.equal(cancelled?.type === 'order.cancelled.v1' && cancelled.data.reason, 'customer');
+      const [created] = await broker.waitForEvents('order.created.v1', id);
+      assert.equal(cancelled?.correlationid, created?.correlationid, 'one correlation id per saga');
 
       const again = await t.request({
         method: 'POST',
@@ -297,7 +307,12 @@ describe('HTTP orders API', () => {
       assert.equal(again.statusCode, 409);
       assert.match(String(again.headers['content-type']), /^application\/problem\+json/);
       const after = await t.orders.findOne({ _id: id }).lean().exec();
-      assert.equal(after?.outbox.length, 2, 'a refused cancel emits nothing');
+      assert.equal(after?.outbox.length, 0, 'a refused cancel writes no event');
+      await sleep(300);
+      assert.equal(
+        broker.captured().filter((e) => e.subject === id && e.type === 'order.cancelled.v1').length,
+        1,
+      );
     });
 
     it('an unknown order → 404', async () => {

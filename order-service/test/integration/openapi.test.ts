@@ -11,7 +11,7 @@ const FILE = resolve(__dirname, '../../../openapi.json');
 describe('OpenAPI document', () => {
   let t: TestApp;
   before(async () => {
-    t = await startOrderApp('order_openapi');
+    t = await startOrderApp('order-openapi');
   });
   after(async () => t?.close());
 
@@ -34,11 +34,9 @@ describe('OpenAPI document', () => {
       >;
       components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
     };
-    assert.deepEqual(Object.keys(doc.paths).sort(), [
-      '/orders',
-      '/orders/{id}',
-      '/orders/{id}/cancel',
-    ]);
+    for (const path of ['/orders', '/orders/{id}', '/orders/{id}/cancel', '/health/ready']) {
+      assert.ok(doc.paths[path], path);
+    }
     assert.deepEqual(Object.keys(doc.paths['/orders'] ?? {}).sort(), ['get', 'post']);
     const post = doc.paths['/orders']?.['post'];
     assert.ok(post?.responses['201']);

@@ -1,22 +1,26 @@
-// Starts the order service in-process against this run's own database, and helps tests talk to
-// it over HTTP (Fastify's inject: the full HTTP pipeline without a socket).
+// Starts the order service in-process on this test file's own vhost and database (the kit's
+// test harness), and helps tests talk to it: HTTP through Fastify's inject (the whole HTTP
+// pipeline without a socket), events through the real broker.
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { LightMyRequestResponse } from 'fastify';
-import { createOrderApp } from '../../src/create-app';
-import { ORDER_MODEL, type OrderDocument } from '../../src/persistence/order.schema';
+import { createServiceApp } from '@eventshop/service-kit';
+import { testInfra, type TestScope } from '@eventshop/service-kit/testing';
+import { AppModule } from '../../src/app.module';
+import type { CatalogEntry } from '../../src/domain/catalog';
+import { BODY_LIMIT_BYTES, configureHttp } from '../../src/http/configure-http';
 import { CatalogRepository } from '../../src/persistence/catalog.repository';
 import {
   IDEMPOTENCY_KEY_MODEL,
   type IdempotencyKeyDocument,
 } from '../../src/persistence/idempotency-key.schema';
-import type { CatalogEntry } from '../../src/domain/catalog';
-import { testDatabaseUri } from './infra-env';
+import { ORDER_MODEL, type OrderDocument } from '../../src/persistence/order.schema';
 import { TEST_AUDIENCE, TEST_ISSUER, TEST_SECRET, token, type TokenOptions } from './tokens';
 
 export interface TestApp {
   app: NestFastifyApplication;
+  scope: TestScope;
   orders: Model<OrderDocument>;
   keys: Model<IdempotencyKeyDocument>;
   request(options: {
@@ -31,29 +35,47 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export function orderEnvFor(
+  scope: TestScope,
+  env: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...scope.env,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    AUTH_ISSUER: TEST_ISSUER,
+    AUTH_AUDIENCE: TEST_AUDIENCE,
+    AUTH_HS256_SECRET: TEST_SECRET,
+    AUTH_JWKS_URL: '',
+    RETRY_DELAYS: '200ms,500ms',
+    ...env,
+  };
+}
+
 export async function startOrderApp(
   name: string,
-  overrides: { pendingTimeoutMs?: number; sweepIntervalMs?: number } = {},
+  env: Record<string, string> = {},
 ): Promise<TestApp> {
-  const app = await createOrderApp(
-    {
-      port: 0,
-      mongodbUri: testDatabaseUri(name),
-      amqpUrl: 'amqp://127.0.0.1:5672',
-      logLevel: 'warn',
-      auth: { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, hs256Secret: TEST_SECRET },
-      pendingTimeoutMs: overrides.pendingTimeoutMs ?? 15 * 60 * 1000,
-      sweepIntervalMs: overrides.sweepIntervalMs ?? 60 * 60 * 1000,
-    },
-    { logger: false },
-  );
-  await app.init();
+  const infra = await testInfra();
+  const scope = await infra.scope(name);
+  let app: NestFastifyApplication;
+  try {
+    app = await createServiceApp(AppModule, {
+      env: orderEnvFor(scope, env),
+      configure: configureHttp,
+      bodyLimit: BODY_LIMIT_BYTES,
+    });
+  } catch (err) {
+    await scope.dispose();
+    throw err;
+  }
   await app.getHttpAdapter().getInstance().ready();
   const orders = app.get<Model<OrderDocument>>(getModelToken(ORDER_MODEL));
   const keys = app.get<Model<IdempotencyKeyDocument>>(getModelToken(IDEMPOTENCY_KEY_MODEL));
   const catalog = app.get(CatalogRepository);
   return {
     app,
+    scope,
     orders,
     keys,
     async request({ method, url, user, body, rawBody, headers = {} }) {
@@ -84,8 +106,8 @@ export async function startOrderApp(
       }
     },
     async close() {
-      await orders.db.dropDatabase().catch(() => undefined);
       await app.close();
+      await scope.dispose();
     },
   };
 }
