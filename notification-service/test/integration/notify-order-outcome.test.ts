@@ -2,6 +2,7 @@
 // server, without the broker: exactly-once per event, failure classes, escaping on the wire.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 
 import mongoose, { type Connection } from 'mongoose';
@@ -201,6 +202,64 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
       assert.equal((await repository.get(outcome.eventId))?.status, 'sending');
     } finally {
       closed.close();
+    }
+  });
+
+  it('re-sends with the same Message-ID when the process died between send and mark', async () => {
+    // "Dies" = the write after the send fails; the record stays `sending` until its lease ends.
+    const crashing = Object.create(repository) as NotificationRepository;
+    crashing.markSent = () => Promise.reject(new Error('process killed before the mark'));
+    const leaseMs = 200;
+    const first = new NotifyOrderOutcomeService(crashing, mailer, new RecordingMetrics(), {
+      leaseMs,
+    });
+    const outcome = confirmedOutcome({ orderId: randomUUID() });
+    await assert.rejects(first.notify(outcome, 'order.confirmed.v1'), /process killed/);
+    assert.equal((await repository.get(outcome.eventId))?.status, 'sending');
+
+    // The redelivery inside the lease must not send (it is told to retry) …
+    const second = new NotifyOrderOutcomeService(repository, mailer, new RecordingMetrics(), {
+      leaseMs,
+    });
+    await assert.rejects(second.notify(outcome, 'order.confirmed.v1'), SendInProgressError);
+    assert.equal(peer.received.length, 1);
+    // … after it, the event is sent again: at least once, with the same Message-ID.
+    await new Promise((resolve) => setTimeout(resolve, leaseMs + 50));
+    assert.equal(await second.notify(outcome, 'order.confirmed.v1'), 'sent');
+    assert.equal(peer.received.length, 2);
+    assert.deepEqual(
+      peer.received.map((m) => m.parsed.messageId),
+      [`<${outcome.eventId}@eventshop>`, `<${outcome.eventId}@eventshop>`],
+    );
+    const record = await repository.get(outcome.eventId);
+    assert.equal(record?.status, 'sent');
+    assert.equal(record?.attempts, 2);
+  });
+
+  it('treats a server that never greets as transient, within the send timeouts', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket)); // accepts, says nothing
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const hung = new SmtpMailSender({
+      smtpUrl: `smtp://127.0.0.1:${port}`,
+      from: 'orders@eventshop.test',
+      greetingTimeoutMs: 300,
+      connectionTimeoutMs: 1000,
+    });
+    try {
+      const local = new NotifyOrderOutcomeService(repository, hung, new RecordingMetrics(), {
+        leaseMs: 60_000,
+      });
+      const outcome = confirmedOutcome({ orderId: randomUUID() });
+      await assert.rejects(local.notify(outcome, 'order.confirmed.v1'), TransientSendError);
+      const record = await repository.get(outcome.eventId);
+      assert.equal(record?.status, 'sending');
+      assert.match(record?.lastError ?? '', /greeting|timeout/i);
+    } finally {
+      hung.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 
