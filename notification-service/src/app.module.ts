@@ -1,9 +1,10 @@
 // The notification service: consumes order outcomes, e-mails customers, answers operators.
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { EventShopKitModule, KIT_CONFIG } from '@eventshop/service-kit';
 
 import {
   authConfigFrom,
+  leaseWarning,
   type NotificationConfig,
   notificationEnv,
 } from './config/notification-env';
@@ -46,9 +47,11 @@ export const NOTIFICATION_PORT = 3002;
     {
       provide: NOTIFY_OPTIONS,
       inject: [KIT_CONFIG],
-      useFactory: (config: NotificationConfig): NotifyOptions => ({
-        leaseMs: config.NOTIFICATION_SEND_LEASE,
-      }),
+      useFactory: (config: NotificationConfig): NotifyOptions => {
+        const warning = leaseWarning(config);
+        if (warning) new Logger('NotificationConfig').warn(warning);
+        return { leaseMs: config.NOTIFICATION_SEND_LEASE };
+      },
     },
     {
       provide: JwtVerifier,

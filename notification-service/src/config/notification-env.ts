@@ -30,3 +30,16 @@ export function authConfigFrom(config: NotificationConfig): AuthConfig {
     ...(config.AUTH_HS256_SECRET ? { hs256Secret: config.AUTH_HS256_SECRET } : {}),
   };
 }
+
+/**
+ * A delivery that finds a send in progress is retried through the tiers; if the lease outlasts
+ * all of them, the event of a crashed send is parked instead of being sent. Says so, or nothing.
+ */
+export function leaseWarning(config: NotificationConfig): string | undefined {
+  const retryWindow = config.RETRY_DELAYS.reduce((sum, delay) => sum + delay, 0);
+  if (config.NOTIFICATION_SEND_LEASE < retryWindow) return undefined;
+  return (
+    `NOTIFICATION_SEND_LEASE (${config.NOTIFICATION_SEND_LEASE}ms) is not shorter than the sum of ` +
+    `RETRY_DELAYS (${retryWindow}ms): a send interrupted by a crash may end in the dead-letter queue`
+  );
+}

@@ -66,7 +66,9 @@ describe('notification-service with broker, database and SMTP peer', () => {
         AUTH_ISSUER: TEST_AUTH.issuer,
         AUTH_AUDIENCE: TEST_AUTH.audience,
         AUTH_HS256_SECRET: TEST_AUTH.hs256Secret,
-        RETRY_DELAYS: '100ms,200ms,400ms',
+        // Fast tiers; the lease is shorter than all of them together (see leaseWarning).
+        RETRY_DELAYS: '100ms,200ms,400ms,5s',
+        NOTIFICATION_SEND_LEASE: '5s',
         LOG_LEVEL: 'warn',
       },
     });

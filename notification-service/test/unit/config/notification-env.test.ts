@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 
 import { ConfigError, loadConfig } from '@eventshop/service-kit';
 
-import { authConfigFrom, notificationEnv } from '../../../src/config/notification-env';
+import {
+  authConfigFrom,
+  leaseWarning,
+  notificationEnv,
+} from '../../../src/config/notification-env';
 
 const valid = {
   MONGODB_URI: 'mongodb://127.0.0.1:27017/notifications',
@@ -61,5 +65,11 @@ describe('notification-service configuration', () => {
       assert.ok(error instanceof ConfigError);
       assert.ok(!error.message.includes('hunter2'), error.message);
     }
+  });
+
+  it('warns when the send lease outlasts every retry tier', () => {
+    assert.equal(leaseWarning(loadConfig(notificationEnv, valid)), undefined);
+    const short = loadConfig(notificationEnv, { ...valid, RETRY_DELAYS: '100ms,200ms' });
+    assert.match(leaseWarning(short) ?? '', /NOTIFICATION_SEND_LEASE \(60000ms\).*300ms/);
   });
 });
