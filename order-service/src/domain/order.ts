@@ -6,8 +6,9 @@
 //      └──cancel──▶ CANCELLED
 //
 // A reservation outcome is recorded once per order: a second outcome (duplicate or contradicting)
-// changes nothing. A reservation that lands on a CANCELLED or REJECTED order is compensated with
-// `order.cancelled.v1` (reason late_reservation) so inventory releases what it holds.
+// changes nothing, except that a reservation landing on a CANCELLED or REJECTED order is
+// compensated, once, with `order.cancelled.v1` (reason late_reservation) so inventory releases
+// what it holds.
 
 export const OrderStatus = {
   Pending: 'PENDING',
@@ -125,8 +126,8 @@ export function createOrder(input: NewOrder): { order: Order; events: OrderEvent
 
 /** `inventory.reserved.v1` arrived. */
 export function applyReserved(order: Order, now: Date): Transition {
-  if (order.reservation !== undefined) {
-    return { kind: 'unchanged', why: `reservation already recorded as ${order.reservation}` };
+  if (order.reservation === 'reserved') {
+    return { kind: 'unchanged', why: 'reservation already recorded' };
   }
   switch (order.status) {
     case OrderStatus.Pending: {
@@ -144,7 +145,9 @@ export function applyReserved(order: Order, now: Date): Transition {
     }
     case OrderStatus.Cancelled:
     case OrderStatus.Rejected: {
-      // Inventory holds stock for an order that will never complete: ask it to release.
+      // Inventory holds stock for an order that will never complete: ask it to release. This
+      // holds even after a recorded refusal: a contradicting answer costs one idempotent
+      // release, ignoring it could leave stock held forever.
       const next: Order = { ...order, reservation: 'reserved', updatedAt: now };
       return {
         kind: 'changed',

@@ -105,11 +105,14 @@ describe('inventory.reserved', () => {
     });
   }
 
-  it('a reservation after a recorded failure changes nothing', () => {
+  it('a reservation after a recorded refusal is compensated once (late_reservation)', () => {
     const rejected = changed(
       applyReservationFailed(pending(), { reason: 'insufficient_stock', shortLines: [] }, t1),
     ).order;
-    assert.equal(applyReserved(rejected, t1).kind, 'unchanged');
+    const t = changed(applyReserved(rejected, t1));
+    assert.equal(t.order.status, OrderStatus.Rejected);
+    assert.equal(t.events[0]?.type, 'order.cancelled.v1');
+    assert.equal(applyReserved(t.order, t1).kind, 'unchanged');
   });
 });
 
@@ -158,7 +161,11 @@ describe('inventory.reservation-failed', () => {
       assert.equal(t.order.status, status);
       assert.equal(t.order.reservation, 'failed');
       assert.deepEqual(t.events, []);
-      assert.equal(applyReserved(t.order, t1).kind, 'unchanged', 'a later reservation is ignored');
+      assert.equal(
+        applyReservationFailed(t.order, { reason: 'insufficient_stock', shortLines: [] }, t1).kind,
+        'unchanged',
+        'a second refusal is ignored',
+      );
     });
   }
 
