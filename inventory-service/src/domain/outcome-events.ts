@@ -17,9 +17,25 @@ export interface ReservationFailedData {
 
 export type ReleasedData = ReservedData;
 
-function copyLines(lines: readonly StockLine[]): { sku: string; quantity: number }[] {
-  return lines.map((line) => ({ sku: line.sku, quantity: line.quantity }));
+/** Largest quantity of one line in the contracts' events. */
+export const MAX_EVENT_LINE_QUANTITY = 1000;
+
+/**
+ * Event lines of normalized lines. Merging two order lines of one SKU can exceed the contracts'
+ * per-line maximum; such a SKU is reported as several lines that add up to its quantity. There
+ * are never more of them than the order had lines, each at most the maximum.
+ */
+export function eventLines(lines: readonly StockLine[]): { sku: string; quantity: number }[] {
+  const out: { sku: string; quantity: number }[] = [];
+  for (const line of lines) {
+    for (let left = line.quantity; left > 0; left -= MAX_EVENT_LINE_QUANTITY) {
+      out.push({ sku: line.sku, quantity: Math.min(left, MAX_EVENT_LINE_QUANTITY) });
+    }
+  }
+  return out;
 }
+
+const copyLines = eventLines;
 
 export function reservedData(record: ReservationRecord): ReservedData {
   if (record.status !== 'reserved') throw new Error(`${record.orderId} is not reserved`);

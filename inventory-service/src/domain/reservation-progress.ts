@@ -58,7 +58,12 @@ export type ReserveAction =
   | { readonly kind: 'take-holds' }
   /** The order was cancelled before it arrived: store the refusal. */
   | { readonly kind: 'refuse-cancelled' }
-  /** The outcome is stored but stock is still owed back: return the holds. */
+  /**
+   * The outcome is stored: return any hold of the order still there (guarded, so a no-op when
+   * none is), then mark the record settled. Done on every later delivery, not only while
+   * `settled` is false: a concurrent copy of the run may have pushed a hold after the record was
+   * settled and died before returning it.
+   */
   | { readonly kind: 'settle' }
   /** Nothing left to do: a duplicate or a late redelivery. */
   | { readonly kind: 'done' };
@@ -74,7 +79,7 @@ export function nextOnOrderCreated(record: ReservationRecord | undefined): Reser
       return { kind: 'done' };
     case 'refused':
     case 'released':
-      return owesStockBack(record) ? { kind: 'settle' } : { kind: 'done' };
+      return { kind: 'settle' };
   }
 }
 
@@ -99,7 +104,7 @@ export function nextOnOrderCancelled(record: ReservationRecord | undefined): Can
       return { kind: 'done' };
     case 'refused':
     case 'released':
-      return owesStockBack(record) ? { kind: 'settle' } : { kind: 'done' };
+      return { kind: 'settle' };
   }
 }
 
@@ -126,15 +131,25 @@ export function markReserved(record: ReservationRecord): ReservationRecord {
 
 /**
  * Refusal keeps the lines (from the record, or from the order when it arrives after a
- * cancellation) and owes back any holds taken so far.
+ * cancellation). It owes back the holds taken so far; when the refusing run saw none (no earlier
+ * run left any, this run took none), it is settled at once. A concurrent run that pushes a hold
+ * later returns it itself (see holdsAreOwedBackAfterLostRace). A record that was `cancelled`
+ * never held anything.
  */
 export function markRefused(
   record: ReservationRecord,
   refusal: Refusal,
-  lines: readonly StockLine[] = record.lines,
+  options: { lines?: readonly StockLine[]; holdsSeen?: boolean } = {},
 ): ReservationRecord {
   moved(record, 'refused');
-  return { ...record, status: 'refused', lines, refusal, settled: false };
+  const owes = record.status === 'reserving' && (options.holdsSeen ?? true);
+  return {
+    ...record,
+    status: 'refused',
+    lines: options.lines ?? record.lines,
+    refusal,
+    settled: !owes,
+  };
 }
 
 export function markReleased(record: ReservationRecord): ReservationRecord {

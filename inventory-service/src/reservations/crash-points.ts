@@ -5,7 +5,8 @@
  * right after step N and then redeliver the event.
  */
 export interface CrashPoints {
-  after(step: string): void;
+  /** May also wait: a test can act in between two steps (a rival write) before the run goes on. */
+  after(step: string): void | Promise<void>;
 }
 
 export const NO_CRASH_POINTS: CrashPoints = { after: () => undefined };

@@ -5,11 +5,14 @@ import {
   reservedData,
 } from '../domain/outcome-events';
 import type { ReservationRecord } from '../domain/reservation-progress';
-import type { EventCause, OutcomeEvent } from './reservation-store';
+import type { OutcomeEvent } from './reservation-store';
 
-/** The outcome event a stored record announces; its id depends only on order and type. */
-export function outcomeEventFor(record: ReservationRecord, cause: EventCause): OutcomeEvent {
-  const base = { subject: record.orderId, cause };
+/**
+ * The outcome event a stored record announces; its id depends only on order and type. Source,
+ * time and correlation (from the event being handled) are stamped when it is written.
+ */
+export function outcomeEventFor(record: ReservationRecord): OutcomeEvent {
+  const base = { subject: record.orderId };
   switch (record.status) {
     case 'reserved':
       return {

@@ -7,12 +7,11 @@ import {
 } from '../domain/reservation-progress';
 import { NO_CRASH_POINTS, type CrashPoints } from './crash-points';
 import { outcomeEventFor, resultOf, type RunResult } from './outcome';
-import type { EventCause, ReservationStore } from './reservation-store';
+import type { ReservationStore } from './reservation-store';
 import { settleStock } from './settle-stock';
 
 export interface OrderToRelease {
   readonly orderId: string;
-  readonly cause: EventCause;
 }
 
 const MAX_ROUNDS = 5;
@@ -39,7 +38,7 @@ export class ReleaseStockService {
             cancelledBeforeReservation(order.orderId),
           );
           if (remembered.inserted) {
-            this.crash.after('cancellation-remembered');
+            await this.crash.after('cancellation-remembered');
             return resultOf(remembered.record, false);
           }
           record = remembered.record;
@@ -51,15 +50,16 @@ export class ReleaseStockService {
           await settleStock(this.store, record!, this.crash);
           return resultOf(record!, false);
         case 'refuse-cancelled':
+          // the holds taken so far are not known here: return whatever the order holds
           next = markRefused(record!, { reason: 'order_cancelled', shortLines: [] });
           break;
         case 'release':
           next = markReleased(record!);
           break;
       }
-      if (await this.store.storeOutcome(record!.status, next, outcomeEventFor(next, order.cause))) {
-        this.crash.after('outcome-stored');
-        await settleStock(this.store, next, this.crash);
+      if (await this.store.storeOutcome(record!.status, next, outcomeEventFor(next))) {
+        await this.crash.after('outcome-stored');
+        if (!next.settled) await settleStock(this.store, next, this.crash);
         return resultOf(next, true);
       }
       record = await this.store.loadReservation(order.orderId);

@@ -2,13 +2,6 @@ import type { Hold } from '../domain/holds';
 import type { ReservationRecord, ReservationStatus } from '../domain/reservation-progress';
 import type { ReleasedData, ReservationFailedData, ReservedData } from '../domain/outcome-events';
 
-/** The event that caused a run; outcome events carry its id and correlation onward. */
-export interface EventCause {
-  readonly eventId: string;
-  readonly correlationId: string;
-  readonly traceparent?: string;
-}
-
 export type OutcomeEvent =
   | OutcomeOf<'inventory.reserved.v1', ReservedData>
   | OutcomeOf<'inventory.reservation-failed.v1', ReservationFailedData>
@@ -19,7 +12,6 @@ interface OutcomeOf<T extends string, D> {
   readonly type: T;
   readonly subject: string;
   readonly data: D;
-  readonly cause: EventCause;
 }
 
 /** What the reservation steps read of a SKU. */
@@ -33,11 +25,12 @@ export interface SkuState {
 }
 
 /**
- * The persistence steps of reservations. Every method is ONE single-document operation, found by
- * `_id`, atomic on its own (MongoDB; FerretDB with one connection per process); nothing spans two
- * documents. Re-running any prefix of the steps converges because each write is guarded:
- * - takeHold: `{_id: sku, active, available >= q, no hold of this order}` → `$inc` + `$push` hold
- * - returnHold: `{_id: sku, holds: <exact hold>}` → `$pullAll` the hold + `$inc` back
+ * The persistence steps of reservations (docs/decisions/0004). Every method is ONE
+ * single-document operation found by `_id`, atomic on its own (MongoDB; FerretDB with one
+ * connection per process); nothing spans two documents. Re-running any prefix of the steps
+ * converges because each write is guarded:
+ * - takeHold: `{_id: sku, active, available >= q, holders != order}` → `$inc` + `$push` the hold
+ * - returnHold: `{_id: sku, holders: order, holds: {$all: [hold]}}` → `$pullAll` + `$inc` back
  * - insertReservation: insert if absent, else the stored record unchanged
  * - storeOutcome: `{_id: orderId, status: expected}` → new status + outcome event in the outbox
  * - markSettled: `{_id: orderId, status, settled: false}` → settled

@@ -16,13 +16,12 @@ import {
 } from '../domain/reservation-progress';
 import { NO_CRASH_POINTS, type CrashPoints } from './crash-points';
 import { outcomeEventFor, resultOf, type RunResult } from './outcome';
-import type { EventCause, ReservationStore, SkuState } from './reservation-store';
+import type { ReservationStore, SkuState } from './reservation-store';
 import { settleStock } from './settle-stock';
 
 export interface OrderToReserve {
   readonly orderId: string;
   readonly lines: readonly StockLine[];
-  readonly cause: EventCause;
 }
 
 /** How often a hold is retried when the SKU showed enough free units right after it missed. */
@@ -47,7 +46,7 @@ export class ReserveStockService {
     if (!record) {
       const created = await this.store.insertReservation(startReserving(order.orderId, lines));
       record = created.record;
-      if (created.inserted) this.crash.after('reservation-created');
+      if (created.inserted) await this.crash.after('reservation-created');
     }
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const action = nextOnOrderCreated(record);
@@ -60,13 +59,17 @@ export class ReserveStockService {
         case 'start':
           throw new Error('unreachable: the record exists');
         case 'refuse-cancelled': {
-          const refused = markRefused(record, { reason: 'order_cancelled', shortLines: [] }, lines);
-          const result = await this.storeAndSettle(record, refused, order.cause);
+          const refused = markRefused(
+            record,
+            { reason: 'order_cancelled', shortLines: [] },
+            { lines },
+          );
+          const result = await this.storeAndSettle(record, refused);
           if (result) return result;
           break;
         }
         case 'take-holds': {
-          const result = await this.takeHolds(record, order.cause);
+          const result = await this.takeHolds(record);
           if (result) return result;
           break;
         }
@@ -77,13 +80,13 @@ export class ReserveStockService {
   }
 
   /** Takes every hold (or finds it taken), then stores the outcome; undefined = lost a race. */
-  private async takeHolds(
-    record: ReservationRecord,
-    cause: EventCause,
-  ): Promise<RunResult | undefined> {
-    const refusal = (await this.precheck(record)) ?? (await this.holdEveryLine(record));
-    const next = refusal ? markRefused(record, refusal) : markReserved(record);
-    const stored = await this.storeAndSettle(record, next, cause);
+  private async takeHolds(record: ReservationRecord): Promise<RunResult | undefined> {
+    const held = new Set<string>(); // SKUs this run saw held by the order, or took
+    const refusal = (await this.precheck(record, held)) ?? (await this.holdEveryLine(record, held));
+    const next = refusal
+      ? markRefused(record, refusal, { holdsSeen: held.size > 0 })
+      : markReserved(record);
+    const stored = await this.storeAndSettle(record, next);
     if (stored) return stored;
     // Someone else stored the outcome meanwhile. Holds are this order's to keep only under
     // `reserved`; otherwise return them, including any this run pushed after they were returned.
@@ -98,23 +101,30 @@ export class ReserveStockService {
    * Reads every SKU first and refuses without touching stock when the order cannot be served
    * as things stand. Advisory only: the guarded hold updates decide under concurrency.
    */
-  private async precheck(record: ReservationRecord): Promise<Refusal | undefined> {
+  private async precheck(
+    record: ReservationRecord,
+    held: Set<string>,
+  ): Promise<Refusal | undefined> {
     const seen = new Map<string, SkuState | undefined>();
     for (const line of record.lines) seen.set(line.sku, await this.store.readSku(line.sku));
-    const held = new Set(
-      record.lines
-        .filter((line) => findHold(seen.get(line.sku)?.holds ?? [], record.orderId))
-        .map((line) => line.sku),
-    );
+    for (const line of record.lines) {
+      if (findHold(seen.get(line.sku)?.holds ?? [], record.orderId)) held.add(line.sku);
+    }
     const decision = decideReservation(record.lines, (sku) => seen.get(sku), held);
     return decision.ok ? undefined : { reason: decision.reason, shortLines: decision.shortLines };
   }
 
   /** Takes the holds in SKU order; on the first line that cannot be held, returns the refusal. */
-  private async holdEveryLine(record: ReservationRecord): Promise<Refusal | undefined> {
+  private async holdEveryLine(
+    record: ReservationRecord,
+    held: Set<string>,
+  ): Promise<Refusal | undefined> {
     for (const [index, line] of record.lines.entries()) {
       const miss = await this.holdLine(record.orderId, line);
-      if (!miss) continue;
+      if (!miss) {
+        held.add(line.sku);
+        continue;
+      }
       // The rest of the order is reported as it stands now, so the refusal names every short line.
       const rest = record.lines.slice(index + 1);
       const seen = new Map<string, SkuAvailability | undefined>();
@@ -134,7 +144,7 @@ export class ReserveStockService {
     let available = 0;
     for (let attempt = 0; attempt < HOLD_ATTEMPTS; attempt += 1) {
       if (await this.store.takeHold(line.sku, holdOf(orderId, line))) {
-        this.crash.after(`hold-taken:${line.sku}`);
+        await this.crash.after(`hold-taken:${line.sku}`);
         return undefined;
       }
       const meaning = explainMissedHold(await this.store.readSku(line.sku), orderId);
@@ -157,13 +167,12 @@ export class ReserveStockService {
   private async storeAndSettle(
     from: ReservationRecord,
     next: ReservationRecord,
-    cause: EventCause,
   ): Promise<RunResult | undefined> {
-    if (!(await this.store.storeOutcome(from.status, next, outcomeEventFor(next, cause)))) {
+    if (!(await this.store.storeOutcome(from.status, next, outcomeEventFor(next)))) {
       return undefined;
     }
-    this.crash.after('outcome-stored');
-    if (next.status === 'refused') await settleStock(this.store, next, this.crash);
+    await this.crash.after('outcome-stored');
+    if (!next.settled) await settleStock(this.store, next, this.crash);
     return resultOf(next, true);
   }
 

@@ -15,10 +15,10 @@ export async function settleStock(
 ): Promise<void> {
   for (const line of record.lines) {
     if (await store.returnHold(line.sku, holdOf(record.orderId, line))) {
-      crash.after(`hold-returned:${line.sku}`);
+      await crash.after(`hold-returned:${line.sku}`);
     }
   }
   if (!record.settled && (await store.markSettled(record.orderId, record.status))) {
-    crash.after('settled');
+    await crash.after('settled');
   }
 }

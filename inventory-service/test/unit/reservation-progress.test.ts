@@ -17,6 +17,7 @@ import {
   type ReservationStatus,
 } from '../../src/domain/reservation-progress';
 import {
+  eventLines,
   outcomeEventId,
   releasedData,
   reservationFailedData,
@@ -84,11 +85,17 @@ describe('reservation progress: transitions', () => {
     assert.throws(() => markSettled(markSettled(released)), /owes no stock back/);
   });
 
-  it('keeps the order lines when a cancellation-first record is refused', () => {
-    const after = markRefused(early, { reason: 'order_cancelled', shortLines: [] }, lines);
+  it('keeps the order lines when a cancellation-first record is refused; nothing is owed', () => {
+    const after = markRefused(early, { reason: 'order_cancelled', shortLines: [] }, { lines });
     assert.deepEqual(after.lines, lines);
     assert.equal(after.status, 'refused');
-    assert.equal(after.settled, false);
+    assert.equal(after.settled, true);
+  });
+
+  it('owes stock after a refusal unless the refusing run saw no hold of the order', () => {
+    assert.equal(markRefused(reserving, short).settled, false);
+    assert.equal(markRefused(reserving, short, { holdsSeen: true }).settled, false);
+    assert.equal(markRefused(reserving, short, { holdsSeen: false }).settled, true);
   });
 });
 
@@ -100,9 +107,9 @@ describe('reservation progress: what an event makes a run do', () => {
     ['reserving', reserving, 'take-holds', 'refuse-cancelled'],
     ['reserved', reserved, 'done', 'release'],
     ['refused, unsettled', refused, 'settle', 'settle'],
-    ['refused, settled', settledRefused, 'done', 'done'],
+    ['refused, settled', settledRefused, 'settle', 'settle'],
     ['released, unsettled', released, 'settle', 'settle'],
-    ['released, settled', settledReleased, 'done', 'done'],
+    ['released, settled', settledReleased, 'settle', 'settle'],
     ['cancelled first', early, 'refuse-cancelled', 'done'],
   ];
   for (const [name, record, onCreated, onCancelled] of cases) {
@@ -142,6 +149,25 @@ describe('outcome events', () => {
     assert.notEqual(
       outcomeEventId('6c2f3d1e-2f7a-4d84-b1b5-5d7e2f8a9c02', 'inventory.reserved.v1'),
       id,
+    );
+  });
+});
+
+describe('event lines', () => {
+  it('split a merged SKU above the per-line maximum into lines that add up to it', () => {
+    assert.deepEqual(
+      eventLines([
+        { sku: 'A', quantity: 2500 },
+        { sku: 'B', quantity: 1000 },
+        { sku: 'C', quantity: 1 },
+      ]),
+      [
+        { sku: 'A', quantity: 1000 },
+        { sku: 'A', quantity: 1000 },
+        { sku: 'A', quantity: 500 },
+        { sku: 'B', quantity: 1000 },
+        { sku: 'C', quantity: 1 },
+      ],
     );
   });
 });

@@ -13,18 +13,17 @@ import { ReserveStockService } from '../../src/reservations/reserve-stock.servic
 import { InMemoryReservationStore } from '../support/in-memory-store';
 
 const ORDER = '11111111-2222-4333-8444-555555555555';
-const cause = { eventId: '99999999-2222-4333-8444-555555555555', correlationId: 'c-1' };
 
 type Step = (store: InMemoryReservationStore, crash: CrashPoints) => Promise<unknown>;
 
 const reserve =
   (lines: { sku: string; quantity: number }[], orderId = ORDER): Step =>
   (store, crash) =>
-    new ReserveStockService(store, crash).reserve({ orderId, lines, cause });
+    new ReserveStockService(store, crash).reserve({ orderId, lines });
 const cancel =
   (orderId = ORDER): Step =>
   (store, crash) =>
-    new ReleaseStockService(store, crash).release({ orderId, cause });
+    new ReleaseStockService(store, crash).release({ orderId });
 
 /** Runs the events in order, delivering each until it completes (a crash means redelivery). */
 async function deliver(store: InMemoryReservationStore, events: Step[], crash?: CrashPoints) {
@@ -241,6 +240,25 @@ describe('reservation runs: duplicates', () => {
     assert.equal(store.skus.get('A')?.available, 1);
     assert.deepEqual(store.skus.get('A')?.holds, [{ orderId: other, quantity: 3 }]);
   });
+
+  for (const [name, redeliver] of [
+    ['order.created', reserve([{ sku: 'A', quantity: 2 }])],
+    ['order.cancelled', cancel()],
+  ] as const) {
+    it(`a hold left by a dead concurrent copy after the refusal settled is returned by a later ${name}`, async () => {
+      const store = seeded({ A: 1 });
+      await deliver(store, [reserve([{ sku: 'A', quantity: 2 }])]);
+      assert.equal(store.reservations.get(ORDER)?.settled, true);
+      store.skus.get('A')!.onHand += 2; // restocked, then a copy of the run pushed and died
+      store.skus.get('A')!.available += 2;
+      store.rivalHold('A', ORDER, 2);
+      await deliver(store, [redeliver]);
+      assert.deepEqual(store.skus.get('A')?.holds, []);
+      assert.equal(store.skus.get('A')?.available, 3);
+      assert.equal(store.outbox.length, 1, 'nothing emitted again');
+      assertConsistent(store);
+    });
+  }
 
   it('an unknown or inactive SKU refuses with unknown_product and holds nothing', async () => {
     const store = seeded({ A: 4 });

@@ -1,0 +1,63 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { EventShopKitModule } from '@eventshop/service-kit';
+import { AdjustStockService } from './catalog/adjust-stock.service';
+import { PutProductService } from './catalog/put-product.service';
+import { inventoryEnv } from './config/inventory-env';
+import { authProviders } from './http/auth/auth.providers';
+import { JwtAuthGuard } from './http/auth/jwt-auth.guard';
+import { ProductsController } from './http/products/products.controller';
+import { orderEventsConsumer } from './messaging/order-events.consumer';
+import { ReleaseStockHandler } from './messaging/release-stock.handler';
+import { ReserveStockHandler } from './messaging/reserve-stock.handler';
+import { InventoryMetrics } from './metrics/inventory-metrics';
+import { MongoReservationStore } from './persistence/mongo-reservation.store';
+import { Product, ProductSchema } from './persistence/product.schema';
+import { ProductsRepository } from './persistence/products.repository';
+import { Reservation, ReservationSchema } from './persistence/reservation.schema';
+import { StockAdjustment, StockAdjustmentSchema } from './persistence/stock-adjustment.schema';
+import { ReleaseStockService } from './reservations/release-stock.service';
+import { ReserveStockService } from './reservations/reserve-stock.service';
+import { SwitchableCrashPoints } from './reservations/switchable-crash-points';
+
+@Module({
+  imports: [
+    EventShopKitModule.forRoot({
+      service: 'inventory-service',
+      defaultPort: 3001,
+      env: inventoryEnv,
+      consumers: [orderEventsConsumer],
+    }),
+    MongooseModule.forFeature([
+      { name: Product.name, schema: ProductSchema },
+      { name: Reservation.name, schema: ReservationSchema },
+      { name: StockAdjustment.name, schema: StockAdjustmentSchema },
+    ]),
+  ],
+  controllers: [ProductsController],
+  providers: [
+    ...authProviders,
+    JwtAuthGuard,
+    ProductsRepository,
+    PutProductService,
+    AdjustStockService,
+    MongoReservationStore,
+    SwitchableCrashPoints,
+    {
+      provide: ReserveStockService,
+      inject: [MongoReservationStore, SwitchableCrashPoints],
+      useFactory: (store: MongoReservationStore, crash: SwitchableCrashPoints) =>
+        new ReserveStockService(store, crash),
+    },
+    {
+      provide: ReleaseStockService,
+      inject: [MongoReservationStore, SwitchableCrashPoints],
+      useFactory: (store: MongoReservationStore, crash: SwitchableCrashPoints) =>
+        new ReleaseStockService(store, crash),
+    },
+    InventoryMetrics,
+    ReserveStockHandler,
+    ReleaseStockHandler,
+  ],
+})
+export class AppModule {}

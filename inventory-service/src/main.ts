@@ -1,0 +1,5 @@
+import { startService } from '@eventshop/service-kit';
+import { AppModule } from './app.module';
+import { configureHttp } from './http/configure-http';
+
+void startService(AppModule, { configure: (app) => void configureHttp(app) });

@@ -1,0 +1,188 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model, mongo } from 'mongoose';
+import type { AnyCloudEvent } from '@eventshop/events-contracts';
+import { EventFactory, OutboxWriter } from '@eventshop/service-kit';
+import type { Hold } from '../domain/holds';
+import type { ReservationRecord, ReservationStatus } from '../domain/reservation-progress';
+import type { OutcomeEvent, ReservationStore, SkuState } from '../reservations/reservation-store';
+import { isDuplicateKey } from './mongo-errors';
+import { Product } from './product.schema';
+import { Reservation } from './reservation.schema';
+
+/**
+ * The reservation steps on MongoDB / FerretDB: each method is one operation on one document,
+ * found by `_id` (first key of the filter, the only filter FerretDB pushes down to SQLite).
+ * Hold updates go through the driver's collection so the stored hold is exactly
+ * `{ orderId, quantity }`, as `$all` and `$pullAll` compare it.
+ */
+@Injectable()
+export class MongoReservationStore implements ReservationStore {
+  private readonly skus: mongo.Collection<SkuDocument>;
+
+  constructor(
+    @InjectModel(Product.name) private readonly products: Model<Product>,
+    @InjectModel(Reservation.name) private readonly reservations: Model<Reservation>,
+    private readonly outbox: OutboxWriter,
+    private readonly events: EventFactory,
+  ) {
+    this.skus = products.collection as unknown as mongo.Collection<SkuDocument>;
+  }
+
+  async loadReservation(orderId: string): Promise<ReservationRecord | undefined> {
+    const doc = await this.reservations.findById(orderId).lean<Reservation>().exec();
+    return doc ? toRecord(doc) : undefined;
+  }
+
+  async insertReservation(
+    record: ReservationRecord,
+  ): Promise<{ record: ReservationRecord; inserted: boolean }> {
+    const now = new Date();
+    try {
+      await this.reservations.create({
+        _id: record.orderId,
+        status: record.status,
+        lines: record.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+        settled: record.settled,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return { record, inserted: true };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await this.loadReservation(record.orderId);
+      if (!existing) throw error;
+      return { record: existing, inserted: false };
+    }
+  }
+
+  async storeOutcome(
+    expected: ReservationStatus,
+    next: ReservationRecord,
+    event: OutcomeEvent,
+  ): Promise<boolean> {
+    const cloudEvent = this.cloudEventOf(event);
+    const set: Record<string, unknown> = {
+      status: next.status,
+      lines: next.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      settled: next.settled,
+      updatedAt: new Date(),
+    };
+    if (next.refusal) {
+      set['refusal'] = {
+        reason: next.refusal.reason,
+        shortLines: next.refusal.shortLines.map((s) => ({
+          sku: s.sku,
+          requested: s.requested,
+          available: s.available,
+        })),
+      };
+    }
+    const after = await this.outbox.update(
+      this.reservations,
+      { _id: next.orderId, status: expected },
+      { $set: set },
+      [cloudEvent],
+    );
+    return after !== null;
+  }
+
+  /** Stamps source, time and the handled event's correlation; keeps the derived id. */
+  private cloudEventOf(event: OutcomeEvent): AnyCloudEvent {
+    const { id, subject } = event;
+    switch (event.type) {
+      case 'inventory.reserved.v1':
+        return this.events.create(event.type, { id, subject, data: event.data });
+      case 'inventory.reservation-failed.v1':
+        return this.events.create(event.type, { id, subject, data: event.data });
+      case 'inventory.released.v1':
+        return this.events.create(event.type, { id, subject, data: event.data });
+    }
+  }
+
+  async markSettled(orderId: string, status: ReservationStatus): Promise<boolean> {
+    const result = await this.reservations.collection.updateOne(
+      { _id: orderId as never, status, settled: false },
+      { $set: { settled: true, updatedAt: new Date() } },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async readSku(sku: string): Promise<SkuState | undefined> {
+    const doc = await this.products.findById(sku).lean<Product>().exec();
+    if (!doc) return undefined;
+    return {
+      sku: doc._id,
+      active: doc.active,
+      onHand: doc.onHand,
+      reserved: doc.reserved,
+      available: doc.available,
+      holds: (doc.holds ?? []).map((h) => ({ orderId: h.orderId, quantity: h.quantity })),
+    };
+  }
+
+  async takeHold(sku: string, hold: Hold): Promise<boolean> {
+    const result = await this.skus.updateOne(
+      {
+        _id: sku,
+        active: true,
+        available: { $gte: hold.quantity },
+        holders: { $ne: hold.orderId },
+      },
+      {
+        $inc: { available: -hold.quantity, reserved: hold.quantity },
+        $push: { holds: exactHold(hold), holders: hold.orderId },
+        $set: { updatedAt: new Date() },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async returnHold(sku: string, hold: Hold): Promise<boolean> {
+    const result = await this.skus.updateOne(
+      { _id: sku, holders: hold.orderId, holds: { $all: [exactHold(hold)] } },
+      {
+        $pullAll: { holds: [exactHold(hold)], holders: [hold.orderId] },
+        $inc: { available: hold.quantity, reserved: -hold.quantity },
+        $set: { updatedAt: new Date() },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+}
+
+/** The fields of a product document the hold updates touch. */
+interface SkuDocument {
+  _id: string;
+  active: boolean;
+  available: number;
+  reserved: number;
+  holds: { orderId: string; quantity: number }[];
+  holders: string[];
+  updatedAt: Date;
+}
+
+function exactHold(hold: Hold): { orderId: string; quantity: number } {
+  return { orderId: hold.orderId, quantity: hold.quantity };
+}
+
+function toRecord(doc: Reservation): ReservationRecord {
+  return {
+    orderId: doc._id,
+    status: doc.status,
+    lines: (doc.lines ?? []).map((l) => ({ sku: l.sku, quantity: l.quantity })),
+    settled: doc.settled,
+    ...(doc.refusal
+      ? {
+          refusal: {
+            reason: doc.refusal.reason,
+            shortLines: (doc.refusal.shortLines ?? []).map((s) => ({
+              sku: s.sku,
+              requested: s.requested,
+              available: s.available,
+            })),
+          },
+        }
+      : {}),
+  };
+}
