@@ -267,6 +267,44 @@ describe('the order saga over the real broker', () => {
     });
   });
 
+  describe('races between the customer and inventory', () => {
+    it('cancel and reservation at the same moment: one consistent outcome per order, and inventory is always told to release', async () => {
+      // Both writers go through the revision guard: whichever lands second re-reads and decides
+      // again, so no write is lost (each operation is atomic: one connection per process).
+      const orders = await Promise.all(Array.from({ length: 8 }, () => order('BOOK-1', 'racer')));
+      await Promise.all(
+        orders.flatMap((o) => [
+          t.request({ method: 'POST', url: `/orders/${o.id}/cancel`, user: { sub: 'racer' } }),
+          broker.publish('inventory.reserved.v1', {
+            orderId: o.id,
+            lines: [{ sku: 'BOOK-1', quantity: 2 }],
+          }),
+        ]),
+      );
+      for (const o of orders) {
+        const final = await waitFor(`order ${o.id} settled`, async () => {
+          const s = await statusOf(o.id, 'racer');
+          const events = broker.captured().filter((e) => e.subject === o.id);
+          const confirmed = events.some((e) => e.type === 'order.confirmed.v1');
+          const late = events.some(
+            (e) => e.type === 'order.cancelled.v1' && e.data.reason === 'late_reservation',
+          );
+          return s.status === 'CANCELLED' && (confirmed || late) ? { confirmed, late } : undefined;
+        });
+        // Cancelled by the customer either after confirmation, or before the reservation (then
+        // the reservation is compensated). Never both, never neither.
+        assert.notEqual(final.confirmed, final.late, `order ${o.id}`);
+        const customer = broker
+          .captured()
+          .filter(
+            (e) =>
+              e.subject === o.id && e.type === 'order.cancelled.v1' && e.data.reason === 'customer',
+          );
+        assert.equal(customer.length, 1, `order ${o.id}: one customer cancellation`);
+      }
+    });
+  });
+
   describe('dead letters', () => {
     it('an answer for an unknown order and a malformed message are parked in the DLQ; the consumer goes on', async () => {
       const connection = await amqp.connect(t.scope.env.AMQP_URL);
