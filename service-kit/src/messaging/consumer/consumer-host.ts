@@ -119,12 +119,20 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
   async stop(timeoutMs: number): Promise<boolean> {
     this.stopping = true;
     this.watchdog?.stop();
+    const cancelTimeout = Math.min(2_000, timeoutMs);
     await Promise.all(
       this.amqp.consumerTags.map(async (tag) => {
+        let timer: NodeJS.Timeout | undefined;
         try {
-          await this.amqp.cancelConsumer(tag);
+          // Bounded: a broker that never answers must not hold the shutdown.
+          await Promise.race([
+            this.amqp.cancelConsumer(tag),
+            new Promise((r) => (timer = setTimeout(r, cancelTimeout))),
+          ]);
         } catch {
           // a tag of a channel that is gone (before a reconnect): nothing to cancel
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );

@@ -96,7 +96,7 @@ export class ConsumerWatchdog {
         } catch (err) {
           q.problem = `re-attach failed: ${err instanceof Error ? err.message : String(err)}`;
           this.log.warn(`${q.queue}: ${q.problem} (attempt ${attempt})`);
-          await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * attempt)));
+          await new Promise((r) => setTimeout(r, Math.min(5_000, 500 * attempt)));
         }
       }
     } finally {
@@ -104,26 +104,38 @@ export class ConsumerWatchdog {
     }
   }
 
-  /** Periodic check: a queue of ours with no consumer at all means ours is gone. */
+  /**
+   * Periodic reconcile: declares the queue's topology again (idempotent; restores bindings lost
+   * when someone deleted and re-declared the queue, in which case RabbitMQ may even leave our
+   * consumer attached to the new, unbound queue), then checks that the queue has a consumer.
+   * A queue re-declared with other arguments cannot be fixed here: readiness fails until it is.
+   */
   private async check(): Promise<void> {
     if (this.stopped || !this.amqp.connected) return;
     for (const q of this.queues) {
       if (this.reattaching.has(q.queue)) continue;
       try {
-        const info = await this.withChannel((ch) => ch.checkQueue(q.queue));
+        const info = await this.withChannel(async (ch) => {
+          await declareExchange(ch);
+          await declareQueueTopology(ch, q.queue, q.routingKeys, this.retryDelaysMs);
+          return ch.checkQueue(q.queue);
+        });
         if (info.consumerCount === 0) {
           if (q.attached) this.log.error(`${q.queue} has no consumer; re-attaching`);
           q.attached = false;
           q.problem = 'queue has no consumer';
           void this.reattach(q, q.tag);
+        } else if (!q.attached) {
+          this.log.log(`${q.queue} is consumed again`);
+          q.attached = true;
+          q.problem = undefined;
         }
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        if (/NOT_FOUND|404/.test(message)) {
+        if (/PRECONDITION_FAILED|406/.test(message)) {
+          if (q.attached) this.log.error(`${q.queue} cannot be declared as needed: ${message}`);
           q.attached = false;
-          q.problem = 'queue does not exist';
-          this.log.error(`${q.queue} does not exist; re-declaring and re-attaching`);
-          void this.reattach(q, q.tag);
+          q.problem = `queue exists with other arguments: ${message}`;
         }
       }
     }

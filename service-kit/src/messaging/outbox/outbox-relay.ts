@@ -180,7 +180,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private backOff(err: unknown): void {
     this.failures++;
-    const delay = Math.min(10_000, 250 * 2 ** Math.min(this.failures - 1, 6));
+    const delay = Math.min(5_000, 250 * 2 ** Math.min(this.failures - 1, 5));
     if (Date.now() >= this.backoffUntil) {
       this.log.warn(
         `publishing paused for ${delay}ms: ${err instanceof Error ? err.message : String(err)}`,
