@@ -51,3 +51,20 @@ lint: toolchain ## ESLint and Prettier over the whole tree
 .PHONY: test
 test: infra-up $(TEST_IMAGES) ## lint, type-check, build and test every package (publishes the shared packages first)
 	@bash scripts/packages.sh test
+
+.PHONY: up down logs token
+up: toolchain ## start the infrastructure and the three services, seed a demo catalog; prints what to do next
+	@bash scripts/system.sh up
+down: ## stop the services, then the infrastructure (KEEP_INFRA=1 stops the services only)
+	@bash scripts/system.sh down
+logs: ## follow the services' logs
+	@bash scripts/system.sh logs
+ROLES ?=
+token: ## a development JWT for `make up`'s services: make token USER=alice [ROLES=admin] [EMAIL=a@b.c]
+	@node scripts/dev-token.mjs --user "$(USER)" --roles "$(ROLES)" $(if $(EMAIL),--email "$(EMAIL)")
+
+.PHONY: images images-smoke
+images: infra-up $(TEST_IMAGES) ## build the three service images (eventshop/<service>:<version>) and print their sizes
+	@bash scripts/service-images.sh build
+images-smoke: infra-up ## run each service image as Kubernetes does (non-root, read-only, no capabilities): ready, SIGTERM exits 0
+	@bash scripts/service-images.sh smoke
