@@ -1,0 +1,145 @@
+// The whole system for one run of the suite: the three services as they ship, on free ports, in a
+// vhost and databases of their own on the running broker and database server, sending mail to the
+// running SMTP sink. A short ORDER_PENDING_TIMEOUT makes the timeout path testable.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { infraEnv, withPath, type InfraEnv } from './env';
+import { createVhost, deleteVhost } from './rabbitmq-vhost';
+import { ServiceProcess } from './service-process';
+
+export type ServiceName = 'order-service' | 'inventory-service' | 'notification-service';
+export const SERVICE_NAMES: readonly ServiceName[] = [
+  'inventory-service',
+  'order-service',
+  'notification-service',
+];
+
+export interface SystemOptions {
+  /** ORDER_PENDING_TIMEOUT of the order service. */
+  readonly pendingTimeout: string;
+  /** Where the services' logs go. */
+  readonly logDir: string;
+}
+
+export interface Auth {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly secret: string;
+}
+
+export interface System {
+  readonly runId: string;
+  readonly infra: InfraEnv;
+  readonly auth: Auth;
+  readonly mailFrom: string;
+  readonly services: Readonly<Record<ServiceName, ServiceProcess>>;
+  /** Stops every service still running (SIGTERM), then deletes the vhost and the databases. */
+  dispose(): Promise<void>;
+}
+
+/** The repository root: the folder that holds this package (e2e/) and the services. */
+export function repositoryRoot(from: string = __dirname): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const name = (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name;
+      if (name === '@eventshop/e2e') return dirname(dir);
+    }
+  }
+  throw new Error(`cannot find the e2e package above ${from}`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function dropDatabases(mongoUri: string, names: string[]): Promise<void> {
+  const client = new MongoClient(mongoUri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await client.connect();
+    for (const name of names) await client.db(name).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
+
+export async function startSystem(options: SystemOptions): Promise<System> {
+  const infra = infraEnv();
+  const root = repositoryRoot();
+  const runId = randomBytes(3).toString('hex');
+  const vhost = `e2e-${runId}`;
+  const database = (service: ServiceName) => `e2e_${runId}_${service.replace('-service', '')}`;
+  const auth: Auth = {
+    issuer: 'eventshop-e2e',
+    audience: 'eventshop',
+    secret: randomBytes(32).toString('base64'),
+  };
+  const mailFrom = 'EventShop (e2e) <orders@eventshop.localhost>';
+
+  await createVhost(infra.managementUrl, vhost, new URL(infra.amqpUrl).username || 'guest');
+  const common = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    AMQP_URL: withPath(infra.amqpUrl, encodeURIComponent(vhost)),
+    LOG_LEVEL: 'info',
+    AUTH_ISSUER: auth.issuer,
+    AUTH_AUDIENCE: auth.audience,
+    AUTH_HS256_SECRET: auth.secret,
+  };
+  const own: Record<ServiceName, Record<string, string>> = {
+    'order-service': { ORDER_PENDING_TIMEOUT: options.pendingTimeout },
+    'inventory-service': {},
+    'notification-service': { SMTP_URL: infra.smtpUrl, MAIL_FROM: mailFrom },
+  };
+  const services = {} as Record<ServiceName, ServiceProcess>;
+  for (const name of SERVICE_NAMES) {
+    const port = await freePort();
+    const env = {
+      ...common,
+      ...own[name],
+      PORT: String(port),
+      MONGODB_URI: withPath(infra.mongoUri, database(name)),
+    };
+    services[name] = new ServiceProcess(
+      name,
+      join(root, name),
+      port,
+      env,
+      join(options.logDir, `${name}.log`),
+    );
+  }
+  const killAll = () => SERVICE_NAMES.forEach((name) => services[name].kill());
+  process.once('exit', killAll);
+
+  const dispose = async () => {
+    await Promise.all(
+      SERVICE_NAMES.filter((n) => services[n].running).map((n) => services[n].stop()),
+    );
+    process.removeListener('exit', killAll);
+    await deleteVhost(infra.managementUrl, vhost).catch(() => undefined);
+    await dropDatabases(infra.mongoUri, SERVICE_NAMES.map(database)).catch(() => undefined);
+  };
+
+  try {
+    for (const name of SERVICE_NAMES) services[name].assertBuilt();
+    for (const name of SERVICE_NAMES) services[name].start();
+    await Promise.all(SERVICE_NAMES.map((name) => services[name].waitReady()));
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { runId, infra, auth, mailFrom, services, dispose };
+}
