@@ -19,3 +19,12 @@ export type InventoryConfig = KitConfig<typeof inventoryEnv>;
 export function watchedSkus(config: InventoryConfig): string[] {
   return config.WATCHED_SKUS.split(',').filter((sku) => sku.length > 0);
 }
+
+/** Exactly one source of token keys: JWKS in production, a shared secret for local runs. */
+export function authKeySourceProblem(source: NodeJS.ProcessEnv): string | undefined {
+  const jwks = (source['AUTH_JWKS_URL'] ?? '').trim() !== '';
+  const secret = (source['AUTH_HS256_SECRET'] ?? '').trim() !== '';
+  if (!jwks && !secret) return 'AUTH_JWKS_URL or AUTH_HS256_SECRET must be set';
+  if (jwks && secret) return 'set only one of AUTH_JWKS_URL and AUTH_HS256_SECRET';
+  return undefined;
+}

@@ -8,6 +8,7 @@ export const authProviders: Provider[] = [
     provide: JwtVerifier,
     inject: [KIT_CONFIG],
     useFactory: (config: InventoryConfig) => {
+      // main.ts has checked this already; tests building the app get the same rule
       if (config.AUTH_JWKS_URL === undefined && config.AUTH_HS256_SECRET === undefined) {
         throw new ConfigError('AUTH_JWKS_URL', 'or AUTH_HS256_SECRET must be set');
       }
