@@ -52,6 +52,10 @@ lint: toolchain ## ESLint and Prettier over the whole tree
 test: infra-up $(TEST_IMAGES) ## lint, type-check, build and test every package (publishes the shared packages first)
 	@bash scripts/packages.sh test
 
+.PHONY: chart-check
+chart-check: ## Helm chart and skaffold.yaml: lint, render, validate, policy checks, install into a local kube-apiserver
+	@bash scripts/chart-check.sh
+
 .PHONY: up down logs token
 up: toolchain ## start the infrastructure and the three services, seed a demo catalog; prints what to do next
 	@bash scripts/system.sh up
