@@ -183,6 +183,22 @@ describe('stock adjustments', () => {
     );
     const product = await inventory.products.findById(sku).lean();
     assert.deepEqual(product?.pendingAdjustments, [], 'markers cleared');
+
+    const api = await inventory.http('GET', `/products/${sku}/stock-adjustments`);
+    assert.equal(api.status, 200);
+    assert.deepEqual(
+      api.json.items.map((a: { delta: number; status: string }) => [a.delta, a.status]),
+      [
+        [-6, 'applied'],
+        [10, 'applied'],
+      ],
+      'newest first; a write-off refused up front changed nothing and is not an adjustment',
+    );
+    const customer = await tokenFor('user-9', ['customer']);
+    assertProblem(
+      await inventory.http('GET', `/products/${sku}/stock-adjustments`, { token: customer }),
+      403,
+    );
   });
 
   it('refuses unknown products (404) and bad bodies (400)', async () => {

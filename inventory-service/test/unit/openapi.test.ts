@@ -24,6 +24,7 @@ describe('OpenAPI document', () => {
       '/products/{sku}/stock-adjustments',
     ]);
     assert.ok(paths['/products/{sku}']?.put);
+    assert.ok(paths['/products/{sku}/stock-adjustments']?.get, 'audit trail');
     assert.ok(paths['/products/{sku}']?.get);
     const adjust = paths['/products/{sku}/stock-adjustments']?.post;
     assert.ok(adjust?.responses['409'], 'write-off below free stock is documented');

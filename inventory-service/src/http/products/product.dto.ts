@@ -102,3 +102,34 @@ export class ProblemResponse {
   })
   errors?: { path: string; message: string }[];
 }
+
+export class StockAdjustmentEntry {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ type: 'integer' })
+  delta!: number;
+
+  @ApiProperty()
+  reason!: string;
+
+  @ApiProperty({ description: 'The token subject of the admin who made it' })
+  actor!: string;
+
+  @ApiProperty({ enum: ['pending', 'applied', 'refused'] })
+  status!: string;
+
+  @ApiPropertyOptional({ type: 'integer' })
+  onHandAfter?: number;
+
+  @ApiPropertyOptional({ type: 'integer' })
+  availableAfter?: number;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+}
+
+export class StockAdjustmentTrail {
+  @ApiProperty({ type: [StockAdjustmentEntry] })
+  items!: StockAdjustmentEntry[];
+}

@@ -36,6 +36,7 @@ import {
   PutProductBody,
   StockAdjustmentBody,
   StockAdjustmentResponse,
+  StockAdjustmentTrail,
 } from './product.dto';
 import { orThrow, parseAdjustment, parsePage, parsePutProduct, parseSku } from './product-requests';
 
@@ -117,6 +118,40 @@ export class ProductsController {
           { available: result.available },
         );
     }
+  }
+
+  @Get(':sku/stock-adjustments')
+  @RequireRole('admin')
+  @ApiOperation({ summary: 'The audit trail of stock adjustments, newest first' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+  })
+  @ApiOkResponse({ type: StockAdjustmentTrail })
+  @problem(400, 'Invalid SKU or limit')
+  @problem(403, 'Needs the admin role')
+  @problem(404, 'No such product')
+  async trail(
+    @Param('sku') rawSku: string,
+    @Query() query: Record<string, unknown>,
+  ): Promise<StockAdjustmentTrail> {
+    const sku = parseSku(rawSku);
+    const { limit } = orThrow(parsePage({ limit: query['limit'] }));
+    if (!(await this.products.findBySku(sku))) throw notFoundProblem(`no product ${sku}`);
+    const entries = await this.products.adjustmentsOf(sku, limit);
+    return {
+      items: entries.map((a) => ({
+        id: a._id,
+        delta: a.delta,
+        reason: a.reason,
+        actor: a.actor,
+        status: a.status,
+        ...(a.onHandAfter !== undefined ? { onHandAfter: a.onHandAfter } : {}),
+        ...(a.availableAfter !== undefined ? { availableAfter: a.availableAfter } : {}),
+        createdAt: new Date(a.createdAt).toISOString(),
+      })),
+    };
   }
 
   @Get(':sku')
