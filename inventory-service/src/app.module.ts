@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { EventShopKitModule } from '@eventshop/service-kit';
 import { AdjustStockService } from './catalog/adjust-stock.service';
+import { AdjustmentReconciler } from './catalog/adjustment-reconciler';
 import { PutProductService } from './catalog/put-product.service';
 import { inventoryEnv } from './config/inventory-env';
 import { authProviders } from './http/auth/auth.providers';
@@ -41,6 +42,7 @@ import { SwitchableCrashPoints } from './reservations/switchable-crash-points';
     ProductsRepository,
     PutProductService,
     AdjustStockService,
+    AdjustmentReconciler,
     MongoReservationStore,
     SwitchableCrashPoints,
     {

@@ -134,6 +134,28 @@ export class ProductsRepository {
     );
   }
 
+  /** Adjustments still `pending` that were created before `before` (a sweeper's scan). */
+  async stalePendingAdjustments(before: Date, limit: number): Promise<StockAdjustment[]> {
+    return this.adjustments
+      .find({ status: 'pending', createdAt: { $lt: before } })
+      .limit(limit)
+      .lean<StockAdjustment[]>()
+      .exec();
+  }
+
+  /** Products still carrying adjustment markers (a sweeper's scan). */
+  async productsWithAdjustmentMarkers(limit: number): Promise<ProductDoc[]> {
+    return this.products
+      .find({ 'pendingAdjustments.0': { $exists: true } })
+      .limit(limit)
+      .lean<Product[]>()
+      .exec();
+  }
+
+  async findAdjustment(id: string): Promise<StockAdjustment | null> {
+    return this.adjustments.findById(id).lean<StockAdjustment>().exec();
+  }
+
   /** The audit trail of one SKU, newest first (a listing; scans on FerretDB). */
   async adjustmentsOf(sku: string, limit: number): Promise<StockAdjustment[]> {
     return this.adjustments

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { validateEvent } from '@eventshop/events-contracts';
+import { AdjustmentReconciler } from '../../src/catalog/adjustment-reconciler';
 import {
   eventually,
   startInventory,
@@ -199,6 +200,54 @@ describe('stock adjustments', () => {
       await inventory.http('GET', `/products/${sku}/stock-adjustments`, { token: customer }),
       403,
     );
+  });
+
+  it('a sweep finishes adjustments a crash interrupted, by the marker on the product', async () => {
+    const sku = newSku();
+    await inventory.http('PUT', `/products/${sku}`, { body: mug });
+    const old = new Date(Date.now() - 5 * 60_000);
+    const entry = (id: string, delta: number) => ({
+      _id: id,
+      sku,
+      delta,
+      reason: 'crash',
+      actor: 'admin-1',
+      status: 'pending' as const,
+      createdAt: old,
+    });
+    const [applied, never, completed] = [randomUUID(), randomUUID(), randomUUID()];
+    // crashed after the product changed: marker present, entry pending
+    await inventory.adjustments.create(entry(applied, 3));
+    await inventory.products.updateOne(
+      { _id: sku },
+      { $inc: { onHand: 3, available: 3 }, $push: { pendingAdjustments: applied } },
+    );
+    // crashed before the product changed: no marker, entry pending
+    await inventory.adjustments.create(entry(never, 7));
+    // crashed after the entry was completed: marker left behind
+    await inventory.adjustments.create({ ...entry(completed, 1), status: 'applied' as const });
+    await inventory.products.updateOne(
+      { _id: sku },
+      { $inc: { onHand: 1, available: 1 }, $push: { pendingAdjustments: completed } },
+    );
+    // a fresh pending entry is a request still running: left alone
+    const running = randomUUID();
+    await inventory.adjustments.create({ ...entry(running, 2), createdAt: new Date() });
+
+    const done = await inventory.app.get(AdjustmentReconciler).reconcile();
+    assert.deepEqual(done, { applied: 1, refused: 1, cleared: 1 });
+    const status = async (id: string) => (await inventory.adjustments.findById(id).lean())?.status;
+    assert.equal(await status(applied), 'applied');
+    assert.equal(await status(never), 'refused');
+    assert.equal(await status(running), 'pending');
+    const product = await inventory.products.findById(sku).lean();
+    assert.deepEqual(product?.pendingAdjustments, []);
+    assert.deepEqual([product?.onHand, product?.available], [4, 4]);
+    assert.deepEqual(await inventory.app.get(AdjustmentReconciler).reconcile(), {
+      applied: 0,
+      refused: 0,
+      cleared: 0,
+    });
   });
 
   it('refuses unknown products (404) and bad bodies (400)', async () => {
