@@ -9,6 +9,7 @@ export interface Containers {
   stop(part: InfraPart): Promise<void>;
   start(part: InfraPart): Promise<void>;
   restart(part: InfraPart): Promise<void>;
+  close(): Promise<void>;
 }
 
 type Testcontainers = typeof import('testcontainers');
@@ -76,10 +77,15 @@ export async function startContainers(): Promise<Containers> {
     const r = await rabbit.exec(['sh', '-c', `rabbitmqctl ${command}`]);
     if (r.exitCode !== 0) throw new Error(`rabbitmqctl ${command}: ${r.output}`);
   };
+  let closed: Promise<void> | undefined;
   return {
     amqpUrl,
     mongoUri,
     managementUrl,
+    close() {
+      closed ??= Promise.all([rabbit.stop(), mongo.stop()]).then(() => undefined);
+      return closed;
+    },
     async stop(part) {
       if (part === 'rabbitmq') return rabbitctl('stop_app');
       throw new Error('stopping mongodb alone is not supported with containers; use restart');

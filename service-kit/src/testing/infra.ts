@@ -39,6 +39,9 @@ export interface TestInfra {
   stop(part: InfraPart): Promise<void>;
   start(part: InfraPart): Promise<void>;
   restart(part: InfraPart): Promise<void>;
+  /** Stops containers this process started (no-op for external servers). Also runs by itself
+   * when the process is about to exit. */
+  close(): Promise<void>;
 }
 
 const HOW_TO = [
@@ -75,6 +78,10 @@ abstract class BaseInfra implements TestInfra {
   async restart(part: InfraPart): Promise<void> {
     await this.stop(part);
     await this.start(part);
+  }
+
+  async close(): Promise<void> {
+    // external servers are not ours to stop
   }
 
   async scope(name: string): Promise<TestScope> {
@@ -161,6 +168,9 @@ class ContainerInfra extends BaseInfra {
   override restart(part: InfraPart): Promise<void> {
     return this.containers.restart(part);
   }
+  override close(): Promise<void> {
+    return this.containers.close();
+  }
 }
 
 let shared: Promise<TestInfra> | undefined;
@@ -187,6 +197,8 @@ export function testInfra(): Promise<TestInfra> {
         cause: err,
       });
     }
+    // Without Ryuk nobody else removes them: stop them when this process is done.
+    process.once('beforeExit', () => void containers.close());
     return new ContainerInfra(containers);
   })();
   shared.catch(() => (shared = undefined));

@@ -1,0 +1,67 @@
+// The harness other packages use: isolation per scope, and the one-line failure without infra.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import amqp from 'amqplib';
+import mongoose from 'mongoose';
+import { testInfra } from '../../src/testing';
+
+const run = promisify(execFile);
+
+test('a scope has its own vhost and database, both gone after dispose', async () => {
+  const infra = await testInfra();
+  const a = await infra.scope('harness a');
+  const b = await infra.scope('harness a');
+  assert.notEqual(a.vhost, b.vhost);
+  assert.notEqual(a.database, b.database);
+  assert.match(
+    a.env.MONGODB_URI,
+    new RegExp(`/${a.database}\\?`),
+    'keeps the query (maxPoolSize=1)',
+  );
+  assert.match(a.env.MONGODB_URI, /maxPoolSize=1/);
+
+  const conn = await amqp.connect(a.env.AMQP_URL);
+  const ch = await conn.createChannel();
+  await ch.assertQueue('only-in-a');
+  await conn.close();
+  const other = await amqp.connect(b.env.AMQP_URL);
+  const och = await other.createChannel();
+  och.on('error', () => undefined);
+  await assert.rejects(och.checkQueue('only-in-a'), /NOT_FOUND/);
+  await other.close().catch(() => undefined);
+
+  const db = await mongoose.createConnection(a.env.MONGODB_URI).asPromise();
+  await db.collection('things').insertOne({ _id: 'x' } as never);
+  await db.close();
+  await a.dispose();
+  await b.dispose();
+  await assert.rejects(amqp.connect(a.env.AMQP_URL)); // the vhost is gone
+  const check = await mongoose.createConnection(infra.mongoUri).asPromise();
+  const names = (
+    (await check.db!.admin().listDatabases()) as { databases: { name: string }[] }
+  ).databases.map((d) => d.name);
+  await check.close();
+  assert.ok(!names.includes(a.database), 'database dropped');
+});
+
+test('without URLs and without a container engine it fails with one line saying how', async () => {
+  const script = `
+    const { testInfra } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'testing'))});
+    testInfra().then(() => { console.log('unexpected'); process.exit(3); },
+      (e) => { console.error(e.message); process.exit(1); });`;
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+  delete env.AMQP_URL;
+  delete env.MONGODB_URI;
+  const result = await run(process.execPath, ['-e', script], { env }).then(
+    () => assert.fail('should fail'),
+    (err: { code: number; stderr: string }) => err,
+  );
+  assert.equal(result.code, 1);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0]!, /set AMQP_URL and MONGODB_URI/);
+  assert.match(lines[0]!, /DOCKER_HOST/);
+});
