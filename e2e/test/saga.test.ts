@@ -18,6 +18,7 @@ import {
   Tokens,
   waitFor,
   repositoryRoot,
+  type Answer,
   type Mail,
   type Order,
   type Problem,
@@ -95,6 +96,7 @@ before(
     // inventory.product-updated.v1. An order naming every product and one that does not exist is
     // refused with the unknown SKUs listed, without storing anything: wait until only that one is.
     const probe = await customer('probe');
+    let last: Answer | undefined;
     await waitFor(
       'the order service to know the e2e catalog',
       async () => {
@@ -104,12 +106,14 @@ before(
             items: [...PRODUCTS, { sku: NEVER_SOLD }].map((p) => ({ sku: p.sku, quantity: 1 })),
           },
         });
+        last = answer;
         const unknown = (answer.body.skus ?? []).map((s) => s.sku);
         return answer.status === 422 && unknown.length === 1 && unknown[0] === NEVER_SOLD
           ? true
           : undefined;
       },
       SAGA_MS,
+      () => (last ? show(last) : 'no answer'),
     );
   },
   { timeout: 240_000 },
