@@ -31,6 +31,11 @@ timed() {
   echo "\$ $*" >>"$UP_LOG"
   if ! "$@" >>"$UP_LOG" 2>&1; then
     tail -n 25 "$UP_LOG" >&2
+    if tail -n 25 "$UP_LOG" | grep -q EINTEGRITY; then
+      info "the lock pins another build of a package than the registry serves: a shared" \
+        "@eventshop package changed without a new version; publish it as a new version" \
+        "and update the service's lock"
+    fi
     die "$label failed (full log: .local/log/system-up.log)"
   fi
   info "$label: $((SECONDS - start))s"
