@@ -46,9 +46,12 @@ publish() { # dir: publish the built package unless the registry already has thi
     (cd "$ROOT/$dir" && node dist/cli/check-compat.js) || die "$name: breaking schema change (see above)"
   fi
   if [[ -n $remote_sum ]]; then
-    # Only the local registry is ever written to; a changed build under an unchanged version
-    # replaces the old one there, so local iterations need no version bump.
-    info "$name@$version changed since it was published locally: replacing it"
+    # Dependents' locks pin a published build by its integrity: replacing it under the same
+    # version would break their `npm ci`. A changed package gets a new version instead.
+    if [[ ${REPUBLISH:-} != 1 ]]; then
+      die "$name@$version in the registry differs from this build. Bump the version in $dir/package.json and update its dependents (npm install $name@^<new>); REPUBLISH=1 replaces it in the local registry anyway."
+    fi
+    info "$name@$version differs from the registry's copy: replacing it (REPUBLISH=1)"
     npm unpublish --force "$name@$version" "${AUTH[@]}" --loglevel=error >/dev/null
   fi
   step "$dir: publishing $name@$version to $REGISTRY"
