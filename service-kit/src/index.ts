@@ -60,3 +60,36 @@ export {
   type DeadLetterReason,
 } from './messaging/topology';
 export { DeadLetterQueue, type ParkedMessage } from './messaging/dlq/dead-letter-queue';
+
+// HTTP: RFC 9457 problem+json for every error, JWT authentication
+export {
+  conflictProblem,
+  forbiddenProblem,
+  notFoundProblem,
+  PROBLEM_CONTENT_TYPE,
+  ProblemException,
+  problemType,
+  unauthorizedProblem,
+  validationProblem,
+  type FieldProblem,
+  type ProblemDetails,
+} from './http/problem/problem-details';
+export { ProblemDetailsFilter, problemFromException } from './http/problem/problem-details.filter';
+export { useProblemDetails, type ProblemDetailsOptions } from './http/problem/use-problem-details';
+export {
+  AuthenticationError,
+  bearerToken,
+  JwtVerifier,
+  type AuthConfig,
+  type Principal,
+} from './http/auth/jwt-verifier';
+export { authConfigFrom, authEnv, validateAuthEnv, type AuthEnvValues } from './http/auth/auth-env';
+export {
+  CurrentUser,
+  hasRole,
+  JwtAuthGuard,
+  jwtVerifierProvider,
+  principalOf,
+  Roles,
+  type AuthedRequest,
+} from './http/auth/jwt-auth.guard';

@@ -76,6 +76,9 @@ export class EventShopKitModule {
           useFactory: (config: KitConfig) => ({
             uri: config.MONGODB_URI,
             serverSelectionTimeoutMS: 10_000,
+            // With a single connection, one hung operation would stall every other one (relay,
+            // sweeper, handlers): fail it instead, and let the caller retry.
+            socketTimeoutMS: 30_000,
             retryAttempts: 5,
             retryDelay: 2_000,
           }),

@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
 import type { EnvSchema } from './config/env';
+import type { KitConfig } from './config/load-config';
 import type { ConsumerDefinition } from './messaging/consumer/handler';
 
 export interface OutboxOptions {
@@ -24,6 +25,8 @@ export interface KitOptions<S extends EnvSchema = EnvSchema> {
   readonly service: string;
   /** The service's own env variables, validated at start together with the kit's. */
   readonly env?: S;
+  /** Rules across variables (e.g. `validateAuthEnv`): throw a ConfigError to stop with one line. */
+  readonly validate?: (config: KitConfig<S>) => void;
   /** The queues this service consumes and their handlers. */
   readonly consumers?: readonly ConsumerDefinition[];
   /** HTTP port when `PORT` is unset (order 3000, inventory 3001, notification 3002). */

@@ -10,5 +10,7 @@ export function loadKitConfig<S extends EnvSchema>(options: KitOptions<S>): KitC
     PORT: env.int({ min: 0, max: 65535, default: port }),
     ...(options.env ?? {}),
   } as unknown as S;
-  return loadConfig(schema, envSource());
+  const config = loadConfig(schema, envSource());
+  options.validate?.(config);
+  return config;
 }

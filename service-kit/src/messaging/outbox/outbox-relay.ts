@@ -63,6 +63,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** Set by shutdown: no more timers, retries or publishes. */
+  private closed = false;
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -88,11 +90,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   onApplicationShutdown(): void {
+    this.closed = true;
     this.stopTimers();
+    clearTimeout(this.removalTimer);
+    clearTimeout(this.pumpTimer);
+    this.waiting.length = 0;
   }
 
   /** Hands a just-written document to the relay; its outbox entries are published at once. */
   kick(model: Model<never> | Model<unknown> | { collection: Collection }, doc: unknown): void {
+    if (this.closed) return; // left for the sweeper of the next instance
     const d = doc as { _id?: unknown; [OUTBOX_PATH]?: OutboxEntry[] } | null;
     if (!d || d._id === undefined || !Array.isArray(d[OUTBOX_PATH])) return;
     for (const e of d[OUTBOX_PATH]) this.enqueue(model.collection, d._id, canonicalEntry(e));
@@ -142,6 +149,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private pump(): void {
+    if (this.closed) return;
     if (this.waiting.length === 0) return this.checkIdle();
     const now = Date.now();
     if (now < this.backoffUntil) return this.schedulePump(this.backoffUntil - now);
@@ -205,19 +213,21 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private startRemoval(): void {
     clearTimeout(this.removalTimer);
     this.removalTimer = undefined;
-    if (this.removal || this.confirmedCount === 0) return;
+    if (this.closed || this.removal || this.confirmedCount === 0) return;
     const batch = new Map(this.confirmed);
     this.confirmed.clear();
     this.confirmedCount = 0;
-    this.removal = this.remove(batch).finally(() => {
+    this.removal = this.remove(batch).then((ok) => {
       this.removal = undefined;
-      if (this.confirmedCount > 0) this.startRemoval();
+      // After a failure the retry waits for its timer (set by addConfirmedLater): no hot loop.
+      if (ok && this.confirmedCount > 0) this.startRemoval();
       else this.checkIdle();
     });
   }
 
   /** `$pullAll` of the exact confirmed entries, one bulk write per collection. */
-  private async remove(batch: Map<Collection, Map<string, PendingRemoval>>): Promise<void> {
+  private async remove(batch: Map<Collection, Map<string, PendingRemoval>>): Promise<boolean> {
+    let ok = true;
     for (const [collection, byDoc] of batch) {
       const docs = [...byDoc.values()];
       const ids = docs.flatMap((d) => d.entries.map((e) => e.id));
@@ -233,6 +243,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         );
         for (const id of ids) this.known.delete(id);
       } catch (err) {
+        ok = false;
+        if (this.closed) continue; // the next instance's sweeper publishes them again
         // Published but still in the document: retry the removal a little later. If the
         // process dies first, the entries are published again (consumers deduplicate).
         this.log.warn(
@@ -242,6 +254,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           for (const e of d.entries) this.addConfirmedLater(collection, d.docId, e);
       }
     }
+    return ok;
   }
 
   private addConfirmedLater(collection: Collection, docId: unknown, entry: OutboxEntry): void {
