@@ -1,7 +1,7 @@
 // The order service: the kit (config, logs, MongoDB, RabbitMQ, health, metrics, outbox relay,
 // consumers, shutdown) plus the order use cases.
 import { Module } from '@nestjs/common';
-import { EventShopKitModule } from '@eventshop/service-kit';
+import { EventShopKitModule, validateAuthEnv } from '@eventshop/service-kit';
 import { orderEnv } from './config/order-env';
 import { ORDER_CONSUMERS } from './messaging/consumers';
 import { OrdersModule } from './orders/orders.module';
@@ -14,6 +14,7 @@ export const ORDER_SERVICE = 'order-service';
       service: ORDER_SERVICE,
       defaultPort: 3000,
       env: orderEnv,
+      validate: validateAuthEnv,
       consumers: ORDER_CONSUMERS,
     }),
     OrdersModule,

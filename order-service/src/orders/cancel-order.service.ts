@@ -1,8 +1,12 @@
 // POST /orders/:id/cancel: the owner cancels a PENDING or CONFIRMED order.
 import { Injectable } from '@nestjs/common';
 import { cancelByCustomer, type Order } from '../domain/order';
-import type { Principal } from '../http/auth/jwt-verifier';
-import { notFoundProblem, problemType, ProblemException } from '../http/problem/problem-details';
+import {
+  notFoundProblem,
+  type Principal,
+  ProblemException,
+  problemType,
+} from '@eventshop/service-kit';
 import { OrderTransitions } from './order-transitions';
 
 @Injectable()

@@ -13,8 +13,12 @@ import {
 } from '../domain/idempotency';
 import { createOrder, OrderStatus, type Order } from '../domain/order';
 import { priceItems, type PricingError, type RequestedItem } from '../domain/pricing';
-import type { Principal } from '../http/auth/jwt-verifier';
-import { problemType, ProblemException, validationProblem } from '../http/problem/problem-details';
+import {
+  type Principal,
+  ProblemException,
+  problemType,
+  validationProblem,
+} from '@eventshop/service-kit';
 import { OrderMetrics } from '../metrics/order-metrics';
 import { CatalogRepository } from '../persistence/catalog.repository';
 import { IdempotencyKeysRepository } from '../persistence/idempotency-keys.repository';

@@ -1,9 +1,6 @@
 // Wires the order use cases: persistence, HTTP controllers, services, event handlers, sweepers.
 import { Module } from '@nestjs/common';
-import { KIT_CONFIG } from '@eventshop/service-kit';
-import { authConfigFrom, type OrderConfig } from '../config/order-env';
-import { JwtAuthGuard } from '../http/auth/jwt-auth.guard';
-import { JwtVerifier } from '../http/auth/jwt-verifier';
+import { JwtAuthGuard, jwtVerifierProvider } from '@eventshop/service-kit';
 import { ProductUpdatedHandler } from '../messaging/product-updated.handler';
 import {
   InventoryReservedHandler,
@@ -44,11 +41,7 @@ export const ORDER_MODELS = [
     CancelOrderController,
   ],
   providers: [
-    {
-      provide: JwtVerifier,
-      inject: [KIT_CONFIG],
-      useFactory: (config: OrderConfig) => new JwtVerifier(authConfigFrom(config)),
-    },
+    jwtVerifierProvider,
     JwtAuthGuard,
     OrderMetrics,
     OrderEvents,

@@ -2,8 +2,7 @@
 // order is "not found", never "forbidden", so ids leak nothing.
 import { Injectable } from '@nestjs/common';
 import type { Order, OrderStatus } from '../domain/order';
-import type { Principal } from '../http/auth/jwt-verifier';
-import { notFoundProblem, validationProblem } from '../http/problem/problem-details';
+import { notFoundProblem, type Principal, validationProblem } from '@eventshop/service-kit';
 import {
   InvalidCursorError,
   OrdersRepository,

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { AuthenticationError, JwtVerifier } from '../../src/http/auth/jwt-verifier';
+import { AuthenticationError, JwtVerifier } from '@eventshop/service-kit';
 
 describe('JWT verification with a JWKS endpoint', () => {
   let server: Server;

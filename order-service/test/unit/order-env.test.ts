@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '@eventshop/service-kit';
-import { authConfigFrom, orderEnv, sweepIntervalFor } from '../../src/config/order-env';
+import { authConfigFrom, ConfigError, loadConfig } from '@eventshop/service-kit';
+import { orderEnv, sweepIntervalFor } from '../../src/config/order-env';
 
 const base = {
   MONGODB_URI: 'mongodb://127.0.0.1:27017/orders?directConnection=true&maxPoolSize=1',

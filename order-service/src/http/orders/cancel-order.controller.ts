@@ -1,8 +1,7 @@
 import { Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CancelOrderService } from '../../orders/cancel-order.service';
-import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard';
-import type { Principal } from '../auth/jwt-verifier';
+import { CurrentUser, JwtAuthGuard, type Principal } from '@eventshop/service-kit';
 import { ApiProblemResponses } from '../problem/api-problem-responses';
 import { checkOrderId } from './order-id';
 import { OrderDto, toOrderDto } from './order.dto';

@@ -2,8 +2,7 @@ import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nest
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CreateOrderService } from '../../orders/create-order.service';
-import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard';
-import type { Principal } from '../auth/jwt-verifier';
+import { CurrentUser, JwtAuthGuard, type Principal } from '@eventshop/service-kit';
 import { ApiProblemResponses } from '../problem/api-problem-responses';
 import { CreateOrderRequestDto, OrderDto, toOrderDto } from './order.dto';
 

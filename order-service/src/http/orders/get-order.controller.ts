@@ -1,8 +1,7 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { QueryOrdersService } from '../../orders/query-orders.service';
-import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard';
-import type { Principal } from '../auth/jwt-verifier';
+import { CurrentUser, JwtAuthGuard, type Principal } from '@eventshop/service-kit';
 import { ApiProblemResponses } from '../problem/api-problem-responses';
 import { checkOrderId } from './order-id';
 import { OrderDto, toOrderDto } from './order.dto';

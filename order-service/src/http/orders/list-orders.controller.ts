@@ -2,10 +2,14 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ORDER_STATUSES, type OrderStatus } from '../../domain/order';
 import { QueryOrdersService } from '../../orders/query-orders.service';
-import { CurrentUser, JwtAuthGuard } from '../auth/jwt-auth.guard';
-import type { Principal } from '../auth/jwt-verifier';
+import {
+  CurrentUser,
+  type FieldProblem,
+  JwtAuthGuard,
+  type Principal,
+  validationProblem,
+} from '@eventshop/service-kit';
 import { ApiProblemResponses } from '../problem/api-problem-responses';
-import { validationProblem, type FieldProblem } from '../problem/problem-details';
 import { OrderPageDto, toOrderDto } from './order.dto';
 
 export const DEFAULT_PAGE_SIZE = 20;

@@ -1,4 +1,4 @@
-import { notFoundProblem } from '../problem/problem-details';
+import { notFoundProblem } from '@eventshop/service-kit';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -2,7 +2,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ProblemDto } from '../orders/order.dto';
-import { PROBLEM_CONTENT_TYPE } from './problem-details';
+import { PROBLEM_CONTENT_TYPE } from '@eventshop/service-kit';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Validation failed; `errors` lists the field paths',
