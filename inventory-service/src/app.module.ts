@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { EventShopKitModule } from '@eventshop/service-kit';
+import {
+  EventShopKitModule,
+  JwtAuthGuard,
+  jwtVerifierProvider,
+  validateAuthEnv,
+} from '@eventshop/service-kit';
 import { AdjustStockService } from './catalog/adjust-stock.service';
 import { AdjustmentReconciler } from './catalog/adjustment-reconciler';
 import { PutProductService } from './catalog/put-product.service';
 import { inventoryEnv } from './config/inventory-env';
-import { authProviders } from './http/auth/auth.providers';
-import { JwtAuthGuard } from './http/auth/jwt-auth.guard';
 import { ProductsController } from './http/products/products.controller';
 import { orderEventsConsumer } from './messaging/order-events.consumer';
 import { ReleaseStockHandler } from './messaging/release-stock.handler';
@@ -27,6 +30,7 @@ import { SwitchableCrashPoints } from './reservations/switchable-crash-points';
       service: 'inventory-service',
       defaultPort: 3001,
       env: inventoryEnv,
+      validate: validateAuthEnv,
       consumers: [orderEventsConsumer],
     }),
     MongooseModule.forFeature([
@@ -37,7 +41,7 @@ import { SwitchableCrashPoints } from './reservations/switchable-crash-points';
   ],
   controllers: [ProductsController],
   providers: [
-    ...authProviders,
+    jwtVerifierProvider,
     JwtAuthGuard,
     ProductsRepository,
     PutProductService,

@@ -1,7 +1,9 @@
-// HTTP concerns applied to the Fastify app: problem+json for every error, OpenAPI at /docs.
+// HTTP concerns applied to the Fastify app: problem+json for every error (JSON bodies only),
+// OpenAPI at /docs.
 import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { useProblemDetails } from '@eventshop/service-kit';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { ProblemDetailsFilter } from './problem/problem-details.filter';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -17,8 +19,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, config);
 }
 
-export function configureHttp(app: INestApplication): OpenAPIObject {
-  app.useGlobalFilters(new ProblemDetailsFilter());
+export function configureHttp(app: NestFastifyApplication): OpenAPIObject {
+  useProblemDetails(app);
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
   return document;

@@ -76,7 +76,7 @@ describe('node dist/main.js', () => {
   it('stops with one line and exit 1 when the configuration is bad', async () => {
     const service = run({ ...scope.env, AUTH_ISSUER: 'x', AUTH_AUDIENCE: 'y' });
     assert.equal(await service.exit, 1);
-    assert.equal(service.output().trim(), 'config: AUTH_JWKS_URL or AUTH_HS256_SECRET must be set');
+    assert.equal(service.output().trim(), 'config: AUTH_JWKS_URL or AUTH_HS256_SECRET is required');
     const badPort = run({ ...scope.env, ...AUTH, PORT: 'eighty' });
     assert.equal(await badPort.exit, 1);
     assert.match(badPort.output().trim(), /^config: PORT /);

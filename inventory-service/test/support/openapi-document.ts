@@ -5,8 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { AdjustStockService } from '../../src/catalog/adjust-stock.service';
 import { PutProductService } from '../../src/catalog/put-product.service';
-import { JwtAuthGuard } from '../../src/http/auth/jwt-auth.guard';
-import { JwtVerifier } from '../../src/http/auth/jwt-verifier';
+import { JwtAuthGuard, JwtVerifier } from '@eventshop/service-kit';
 import { buildOpenApiDocument } from '../../src/http/configure-http';
 import { ProductsController } from '../../src/http/products/products.controller';
 import { ProductsRepository } from '../../src/persistence/products.repository';

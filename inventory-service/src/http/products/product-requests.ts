@@ -2,7 +2,7 @@
 // pointer. Unknown fields are refused so a typo never passes silently.
 import { isValidSku, productDetailsProblems, type ProductDetails } from '../../domain/product';
 import { MAX_ADJUSTMENT } from '../../domain/stock';
-import { validationProblem, type FieldProblem } from '../problem/problem-details';
+import { validationProblem, type FieldProblem } from '@eventshop/service-kit';
 
 export const REASON_MAX_LENGTH = 500;
 export const PAGE_MAX = 100;

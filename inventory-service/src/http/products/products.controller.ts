@@ -27,8 +27,15 @@ import { AdjustStockService } from '../../catalog/adjust-stock.service';
 import { toProductView, type ProductView } from '../../catalog/product-view';
 import { PutProductService } from '../../catalog/put-product.service';
 import { ProductsRepository } from '../../persistence/products.repository';
-import { JwtAuthGuard, principalOf, RequireRole, type AuthedRequest } from '../auth/jwt-auth.guard';
-import { conflictProblem, notFoundProblem, validationProblem } from '../problem/problem-details';
+import {
+  conflictProblem,
+  JwtAuthGuard,
+  notFoundProblem,
+  principalOf,
+  Roles,
+  validationProblem,
+  type AuthedRequest,
+} from '@eventshop/service-kit';
 import {
   ProblemResponse,
   ProductPage,
@@ -62,7 +69,7 @@ export class ProductsController {
   ) {}
 
   @Put(':sku')
-  @RequireRole('admin')
+  @Roles('admin')
   @ApiOperation({
     summary: 'Create or update a product',
     description: 'Emits inventory.product-updated.v1 when anything changed (version + 1).',
@@ -85,7 +92,7 @@ export class ProductsController {
   }
 
   @Post(':sku/stock-adjustments')
-  @RequireRole('admin')
+  @Roles('admin')
   @HttpCode(201)
   @ApiOperation({
     summary: 'Restock or write off units',
@@ -121,7 +128,7 @@ export class ProductsController {
   }
 
   @Get(':sku/stock-adjustments')
-  @RequireRole('admin')
+  @Roles('admin')
   @ApiOperation({ summary: 'The audit trail of stock adjustments, newest first' })
   @ApiQuery({
     name: 'limit',
