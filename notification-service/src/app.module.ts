@@ -1,15 +1,14 @@
 // The notification service: consumes order outcomes, e-mails customers, answers operators.
 import { Logger, Module } from '@nestjs/common';
-import { EventShopKitModule, KIT_CONFIG } from '@eventshop/service-kit';
-
 import {
-  authConfigFrom,
-  leaseWarning,
-  type NotificationConfig,
-  notificationEnv,
-} from './config/notification-env';
-import { AdminJwtGuard } from './http/auth/admin-jwt.guard';
-import { JwtVerifier } from './http/auth/jwt-verifier';
+  EventShopKitModule,
+  JwtAuthGuard,
+  jwtVerifierProvider,
+  KIT_CONFIG,
+  validateAuthEnv,
+} from '@eventshop/service-kit';
+
+import { leaseWarning, type NotificationConfig, notificationEnv } from './config/notification-env';
 import { ListNotificationsController } from './http/notifications/list-notifications.controller';
 import { SmtpMailSender } from './mail/mail-sender';
 import { PromNotificationMetrics } from './metrics/notification-metrics';
@@ -32,6 +31,7 @@ export const NOTIFICATION_PORT = 3002;
       service: 'notification-service',
       defaultPort: NOTIFICATION_PORT,
       env: notificationEnv,
+      validate: validateAuthEnv,
       consumers: [orderEventsConsumer],
     }),
     NotificationPersistenceModule,
@@ -53,13 +53,9 @@ export const NOTIFICATION_PORT = 3002;
         return { leaseMs: config.NOTIFICATION_SEND_LEASE };
       },
     },
-    {
-      provide: JwtVerifier,
-      inject: [KIT_CONFIG],
-      useFactory: (config: NotificationConfig) => new JwtVerifier(authConfigFrom(config)),
-    },
+    jwtVerifierProvider,
     { provide: NOTIFICATION_METRICS, useClass: PromNotificationMetrics },
-    AdminJwtGuard,
+    JwtAuthGuard,
     NotifyOrderOutcomeService,
     NotifyOrderOutcomeHandler,
   ],

@@ -1,35 +1,19 @@
 // The service's own env variables (the kit validates them at start with its own: MONGODB_URI,
 // AMQP_URL, PORT, LOG_LEVEL, RETRY_DELAYS, …). A bad value stops the service with one line.
-import { ConfigError, env, type KitConfig } from '@eventshop/service-kit';
-
-import type { AuthConfig } from '../http/auth/jwt-verifier';
+import { authEnv, env, type KitConfig } from '@eventshop/service-kit';
 
 export const notificationEnv = {
   /** smtp://host:port or smtps://user:pass@host:port */
   SMTP_URL: env.url({ protocols: ['smtp', 'smtps'], secret: true }),
   /** Sender of every e-mail, e.g. `EventShop <orders@example.com>`. */
   MAIL_FROM: env.str({ pattern: /^[^\r\n]*[^\s@<>]+@[^\s@<>]+[^\r\n]*$/ }),
-  AUTH_ISSUER: env.str(),
-  AUTH_AUDIENCE: env.str(),
-  AUTH_JWKS_URL: env.url({ optional: true, protocols: ['https', 'http'] }),
-  AUTH_HS256_SECRET: env.str({ optional: true, secret: true }),
+  /** AUTH_ISSUER, AUTH_AUDIENCE and one key source: AUTH_JWKS_URL or AUTH_HS256_SECRET. */
+  ...authEnv,
   /** How long a started send keeps other deliveries of the same event away (docs/decisions/0006). */
   NOTIFICATION_SEND_LEASE: env.duration({ default: '60s', min: 1000 }),
 } as const;
 
 export type NotificationConfig = KitConfig<typeof notificationEnv>;
-
-export function authConfigFrom(config: NotificationConfig): AuthConfig {
-  if (!config.AUTH_JWKS_URL && !config.AUTH_HS256_SECRET) {
-    throw new ConfigError('AUTH_JWKS_URL', 'or AUTH_HS256_SECRET must be set');
-  }
-  return {
-    issuer: config.AUTH_ISSUER,
-    audience: config.AUTH_AUDIENCE,
-    ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
-    ...(config.AUTH_HS256_SECRET ? { hs256Secret: config.AUTH_HS256_SECRET } : {}),
-  };
-}
 
 /**
  * A delivery that finds a send in progress is retried through the tiers; if the lease outlasts

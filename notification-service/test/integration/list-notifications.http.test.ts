@@ -8,11 +8,10 @@ import { NestFactory } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
-import { AdminJwtGuard } from '../../src/http/auth/admin-jwt.guard';
-import { JwtVerifier } from '../../src/http/auth/jwt-verifier';
 import { ListNotificationsController } from '../../src/http/notifications/list-notifications.controller';
 import { NotificationPersistenceModule } from '../../src/persistence/notification-persistence.module';
 import { NotificationRepository } from '../../src/persistence/notification.repository';
+import { JwtAuthGuard, JwtVerifier } from '@eventshop/service-kit';
 import type { TestScope } from '@eventshop/service-kit/testing';
 
 import { testScope } from '../support/env';
@@ -31,7 +30,7 @@ describe('GET /notifications', () => {
     @Module({
       imports: [MongooseModule.forRoot(scope.env.MONGODB_URI), NotificationPersistenceModule],
       controllers: [ListNotificationsController],
-      providers: [{ provide: JwtVerifier, useValue: new JwtVerifier(TEST_AUTH) }, AdminJwtGuard],
+      providers: [{ provide: JwtVerifier, useValue: new JwtVerifier(TEST_AUTH) }, JwtAuthGuard],
     })
     class TestModule {}
     app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), {

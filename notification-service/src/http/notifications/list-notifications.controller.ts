@@ -4,9 +4,12 @@ import { Controller, Get, Query, UseFilters, UseGuards } from '@nestjs/common';
 
 import { NotificationRepository } from '../../persistence/notification.repository';
 import type { NotificationRecord } from '../../persistence/notification.schema';
-import { AdminJwtGuard } from '../auth/admin-jwt.guard';
-import { validationProblem } from '../problem/problem-details';
-import { ProblemDetailsFilter } from '../problem/problem-details.filter';
+import {
+  JwtAuthGuard,
+  ProblemDetailsFilter,
+  Roles,
+  validationProblem,
+} from '@eventshop/service-kit';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_NOTIFICATIONS_LISTED = 100;
@@ -59,14 +62,17 @@ export function toView(record: NotificationRecord): NotificationView {
 
 @Controller('notifications')
 @UseFilters(ProblemDetailsFilter)
-@UseGuards(AdminJwtGuard)
+@UseGuards(JwtAuthGuard)
+@Roles('admin')
 export class ListNotificationsController {
   constructor(private readonly records: NotificationRepository) {}
 
   @Get()
   async list(@Query('orderId') orderId: unknown): Promise<{ items: NotificationView[] }> {
     if (typeof orderId !== 'string' || !UUID.test(orderId)) {
-      throw validationProblem('orderId', 'must be a UUID (the order id)');
+      const path = 'orderId';
+      const message = 'must be a UUID (the order id)';
+      throw validationProblem([{ path, message }], `${path} ${message}`);
     }
     const records = await this.records.listByOrder(orderId, MAX_NOTIFICATIONS_LISTED);
     return { items: records.map(toView) };

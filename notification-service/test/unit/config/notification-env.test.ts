@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { ConfigError, loadConfig } from '@eventshop/service-kit';
+import { authConfigFrom, ConfigError, loadConfig } from '@eventshop/service-kit';
 
-import {
-  authConfigFrom,
-  leaseWarning,
-  notificationEnv,
-} from '../../../src/config/notification-env';
+import { leaseWarning, notificationEnv } from '../../../src/config/notification-env';
 
 const valid = {
   MONGODB_URI: 'mongodb://127.0.0.1:27017/notifications',
