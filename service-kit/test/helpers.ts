@@ -120,9 +120,10 @@ export async function queueDepth(scope: TestScope, queue: string): Promise<numbe
 
 /** All outbox entries still pending in a collection. */
 export async function pendingOutbox(db: Connection, collection: string): Promise<number> {
+  // One batch, no cursor left open (on FerretDB an open cursor holds back writers).
   const docs = await db
     .collection(collection)
-    .find({ 'outbox.0': { $exists: true } })
+    .find({ 'outbox.0': { $exists: true } }, { limit: 10_000, batchSize: 10_000 })
     .toArray();
   return docs.reduce((n, d) => n + (d.outbox as unknown[]).length, 0);
 }

@@ -223,6 +223,8 @@ describe('outbox relay', () => {
           await new Promise((r) => setTimeout(r, 20));
         }
         await stopping;
+        // The fault really happened (INFRA_CTL stopped the broker this test talks to).
+        await assert.rejects(amqp.connect(scope.env.AMQP_URL), 'the broker is down');
         ids.push(...(await placeOrders(app, 50, 'down')));
         assert.ok((await pendingOutbox(db, ORDERS)) > 0, 'some entries wait for the broker');
         await infra.start('rabbitmq');

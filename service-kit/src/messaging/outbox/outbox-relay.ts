@@ -26,6 +26,8 @@ interface PendingRemoval {
 const MAX_WAITING = 10_000;
 const REMOVAL_BATCH = 100;
 const REMOVAL_DELAY_MS = 5;
+/** Documents one sweep reads, in ONE batch: see sweepAll. */
+const SWEEP_LIMIT = 1_000;
 
 /**
  * Publishes outbox entries of every collection whose schema embeds the kit's outbox.
@@ -268,13 +270,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.removalTimer ??= setTimeout(() => this.startRemoval(), 1_000);
   }
 
+  /**
+   * Reads the documents with pending entries in a single batch (`limit` = `batchSize`), never
+   * through an open cursor: on FerretDB an open cursor holds a read transaction until its last
+   * getMore, a write waits for it, and with one connection per process the getMore waits behind
+   * the write — a deadlock until the socket times out.
+   */
   private async sweepAll(): Promise<void> {
     const cutoff = Date.now() - this.sweepAfterMs;
+    const filter = { [`${OUTBOX_PATH}.0`]: { $exists: true } };
     let pending = 0;
     try {
       for (const collection of this.collections) {
-        const cursor = collection.find({ [`${OUTBOX_PATH}.0`]: { $exists: true } });
-        for await (const doc of cursor) {
+        const docs = await collection
+          .find(filter, { limit: SWEEP_LIMIT, batchSize: SWEEP_LIMIT })
+          .toArray();
+        for (const doc of docs) {
           const entries = (doc[OUTBOX_PATH] ?? []) as OutboxEntry[];
           pending += entries.length;
           for (const e of entries) {
@@ -282,6 +293,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
               this.enqueue(collection, doc._id, canonicalEntry(e));
             }
           }
+        }
+        if (docs.length === SWEEP_LIMIT) {
+          // More than one batch pending: count them all (one small result, no cursor left).
+          const counted = await collection
+            .aggregate([{ $match: filter }, { $unwind: `$${OUTBOX_PATH}` }, { $count: 'n' }])
+            .toArray();
+          pending +=
+            Number(counted[0]?.n ?? 0) -
+            docs.reduce((n, d) => n + ((d[OUTBOX_PATH] ?? []) as unknown[]).length, 0);
         }
       }
       this.metrics.outboxPending.set({ service: this.metrics.service }, pending);
