@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -164,3 +165,18 @@ export async function waitReady(port: number, timeoutMs = 30_000): Promise<void>
 }
 
 export { waitFor };
+
+/** Places `n` orders through the example app's HTTP API; each must be accepted (201). */
+export async function placeOrders(
+  app: NestFastifyApplication,
+  n: number,
+  prefix: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await app.inject({ method: 'POST', url: '/orders', payload: {} });
+    assert.equal(res.statusCode, 201, `${prefix} order ${i}: ${res.body}`);
+    ids.push(res.json<{ id: string }>().id);
+  }
+  return ids;
+}

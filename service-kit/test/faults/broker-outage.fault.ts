@@ -6,11 +6,18 @@
 // timeout, repeatedly), so the outbox never drains. Atomicity as in outbox-relay.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import amqp from 'amqplib';
 import type { Connection } from 'mongoose';
 import { testInfra, type TestScope } from '../../src/testing';
-import { connectDb, fileScope, Observer, pendingOutbox, startExample, waitFor } from '../helpers';
+import {
+  connectDb,
+  fileScope,
+  Observer,
+  pendingOutbox,
+  placeOrders,
+  startExample,
+  waitFor,
+} from '../helpers';
 
 const ORDERS = 'example_orders';
 
@@ -25,20 +32,6 @@ after(async () => {
   await db?.close();
   await scope?.dispose();
 });
-
-async function placeOrders(
-  app: NestFastifyApplication,
-  n: number,
-  prefix: string,
-): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const res = await app.inject({ method: 'POST', url: '/orders', payload: {} });
-    assert.equal(res.statusCode, 201, `${prefix} order ${i}: ${res.body}`);
-    ids.push(res.json<{ id: string }>().id);
-  }
-  return ids;
-}
 
 describe('outbox relay under a broker outage', () => {
   test(

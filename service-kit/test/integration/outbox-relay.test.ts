@@ -13,6 +13,7 @@ import {
   fileScope,
   Observer,
   pendingOutbox,
+  placeOrders,
   spawnExample,
   startExample,
   waitFor,
@@ -33,20 +34,6 @@ after(async () => {
   await db?.close();
   await scope?.dispose();
 });
-
-async function placeOrders(
-  app: NestFastifyApplication,
-  n: number,
-  prefix: string,
-): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const res = await app.inject({ method: 'POST', url: '/orders', payload: {} });
-    assert.equal(res.statusCode, 201, `${prefix} order ${i}: ${res.body}`);
-    ids.push(res.json<{ id: string }>().id);
-  }
-  return ids;
-}
 
 describe('outbox relay', () => {
   test('each outbox entry is published once and removed only after its confirm', async () => {
