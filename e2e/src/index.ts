@@ -1,7 +1,8 @@
 // The end-to-end harness: the system under test, its HTTP APIs, tokens and the SMTP sink.
-export { infraEnv, type InfraEnv } from './env';
+export { infraEnv, withPath, type InfraEnv } from './env';
 export { HttpApi, show, type Answer } from './http';
 export { MailSink, type Mail } from './mail-sink';
+export { createVhost, deleteVhost } from './rabbitmq-vhost';
 export { ServiceProcess, type Exit } from './service-process';
 export { Shop, type Item, type Order, type OrderStatus, type Problem, type Product } from './shop';
 export {
