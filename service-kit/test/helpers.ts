@@ -31,7 +31,9 @@ export function startExample(
   env: Record<string, string> = {},
 ): Promise<NestFastifyApplication> {
   return createServiceApp(
-    exampleModule({ outbox: { sweepIntervalMs: 200, sweepAfterMs: 1_000 }, ...overrides }),
+    // The default sweep interval (60 s): tests see the relay work from memory and from its
+    // start sweep, as a service does.
+    exampleModule({ outbox: { sweepAfterMs: 1_000 }, ...overrides }),
     { env: baseEnv(scope, env) },
   );
 }

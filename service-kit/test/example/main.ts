@@ -6,7 +6,9 @@ const crashBeforeRemove = process.env.EXAMPLE_CRASH_BEFORE_REMOVE === '1';
 
 void startService(
   exampleModule({
-    outbox: { sweepIntervalMs: 200, sweepAfterMs: 1_000 },
+    // Default sweep interval (60 s): what it publishes comes from memory, leftovers from the
+    // start sweep.
+    outbox: { sweepAfterMs: 1_000 },
     // Crash test: die between the broker's confirm and the outbox removal.
     testHooks: crashBeforeRemove
       ? {

@@ -3,8 +3,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createEvent } from '@eventshop/events-contracts';
-import type { Collection, Connection } from 'mongoose';
-import { MetricsService, OutboxRelay, toOutboxEntries } from '../../src';
+import { Schema, type Collection, type Connection } from 'mongoose';
+import {
+  MetricsService,
+  OutboxRelay,
+  toOutboxEntries,
+  withOutbox,
+  type OutboxEntry,
+} from '../../src';
 import { MessagingMetrics } from '../../src/metrics/messaging-metrics';
 import type { Publisher } from '../../src/messaging/publisher';
 
@@ -39,11 +45,16 @@ function setup(opts: { failRemovals?: number; failPublishes?: number } = {}) {
   } as unknown as Publisher;
   const removals: unknown[][] = [];
   let removalFailures = opts.failRemovals ?? 0;
+  let reads = 0;
   const collection = {
     collectionName: 'orders',
     bulkWrite: async (ops: unknown[]) => {
       if (removalFailures-- > 0) throw new Error('connection closed');
       removals.push(ops);
+    },
+    find: () => {
+      reads++;
+      return { toArray: async () => [] };
     },
   } as unknown as Collection;
   const relay = new OutboxRelay(
@@ -52,8 +63,12 @@ function setup(opts: { failRemovals?: number; failPublishes?: number } = {}) {
     new MessagingMetrics(new MetricsService(), { service: 'svc' }),
     { service: 'svc', outbox: { window: 3 } },
   );
-  return { relay, published, removals, collection };
+  return { relay, published, removals, collection, reads: () => reads };
 }
+
+type UpdateOp = {
+  updateOne: { filter: { _id: string }; update: { $pullAll: { outbox: OutboxEntry[] } } };
+};
 
 test('a kick publishes every entry once and removes them with one $pullAll of the exact entries', async () => {
   const { relay, published, removals, collection } = setup();
@@ -101,4 +116,88 @@ test('a refused publish leaves the entry pending; after shutdown nothing more ha
   relay.kick({ collection }, { _id: orderId, outbox: toOutboxEntries(events(1)) });
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(published.length, 1, 'a closed relay publishes nothing');
+});
+
+test('removals go out in commands of at most 25 documents (FerretDB deadlocks at 100)', async () => {
+  const { relay, removals, collection } = setup();
+  const ids: string[] = [];
+  for (let i = 0; i < 130; i++) {
+    const entries = toOutboxEntries(events(1));
+    ids.push(entries[0]!.id);
+    relay.kick({ collection }, { _id: `order-${i}`, outbox: entries });
+  }
+  assert.equal(await relay.flush(5_000), true);
+  assert.ok(removals.length >= 6);
+  assert.ok(
+    removals.every((ops) => ops.length <= 25),
+    'no command over 25 statements',
+  );
+  const pulled = removals.flatMap((ops) =>
+    (ops as UpdateOp[]).flatMap((o) => o.updateOne.update.$pullAll.outbox.map((e) => e.id)),
+  );
+  assert.deepEqual(pulled.sort(), ids.sort());
+});
+
+test('a refused publish is offered again from memory, with back-off, without reading the database', async () => {
+  const { relay, published, collection, reads } = setup({ failPublishes: 3 });
+  const [entry] = toOutboxEntries(events(1));
+  const started = Date.now();
+  relay.kick({ collection }, { _id: orderId, outbox: [entry] });
+  assert.equal(await relay.flush(5_000), true);
+  assert.deepEqual(published, [entry!.id]);
+  // 250 + 500 + 1000 ms of back-off before the fourth try.
+  assert.ok(Date.now() - started >= 1_700, 'backed off between the tries');
+  assert.equal(reads(), 0, 'no sweep involved');
+});
+
+test('the start sweep publishes what a crash left, and looks once more when a young entry is due', async () => {
+  const published: string[] = [];
+  const publisher = {
+    connected: true,
+    publishEvent: async (e: { id: string }) => void published.push(e.id),
+  } as unknown as Publisher;
+  const [old] = toOutboxEntries(events(1), new Date(Date.now() - 60_000));
+  const [young] = toOutboxEntries(events(1));
+  const stored = new Map<string, OutboxEntry[]>([
+    ['a', [old!]],
+    ['b', [young!]],
+  ]);
+  let reads = 0;
+  const collection = {
+    collectionName: 'orders',
+    find: () => {
+      reads++;
+      const docs = [...stored].filter(([, o]) => o.length > 0);
+      return { toArray: async () => docs.map(([_id, outbox]) => ({ _id, outbox: [...outbox] })) };
+    },
+    bulkWrite: async (ops: UpdateOp[]) => {
+      for (const { updateOne: u } of ops) {
+        const gone = new Set(u.update.$pullAll.outbox.map((e) => e.id));
+        stored.set(
+          u.filter._id,
+          stored.get(u.filter._id)!.filter((e) => !gone.has(e.id)),
+        );
+      }
+    },
+  } as unknown as Collection;
+  const schema = withOutbox(new Schema({ _id: String }));
+  const relay = new OutboxRelay(
+    { models: { Order: { schema, collection } } } as unknown as Connection,
+    publisher,
+    new MessagingMetrics(new MetricsService(), { service: 'svc' }),
+    { service: 'svc', outbox: { sweepAfterMs: 400 } },
+  );
+  try {
+    relay.onApplicationBootstrap();
+    await new Promise((r) => setTimeout(r, 150));
+    assert.deepEqual(published, [old!.id], 'the old entry at once; the young one is left');
+    assert.equal(reads, 1);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.deepEqual(published, [old!.id, young!.id], 'the young one once it was due');
+    assert.equal(reads, 2, 'one more read, then none until the safety interval');
+    assert.equal(await relay.flush(2_000), true);
+    assert.deepEqual([...stored.values()].flat(), [], 'both removed');
+  } finally {
+    relay.onApplicationShutdown();
+  }
 });

@@ -23,24 +23,41 @@ interface PendingRemoval {
   readonly entries: OutboxEntry[];
 }
 
+type RemovalBatch = Map<Collection, Map<string, PendingRemoval>>;
+
+/** Entries held in memory, waiting for a publish slot; beyond it the next sweep finds them. */
 const MAX_WAITING = 10_000;
 const REMOVAL_BATCH = 100;
 const REMOVAL_DELAY_MS = 5;
+const REMOVAL_RETRY_MS = 1_000;
+/**
+ * Statements per `update` command. FerretDB 1.x keeps the read of every statement of one
+ * `update` command open until the whole command ends, each on its own pooled SQLite connection
+ * (at most 100 per database): a command of 100 or more statements waits for a 101st connection
+ * forever, and every other client of that database waits behind it. Kept well below 100 so
+ * that open cursors and commands of other clients fit too.
+ */
+const MAX_UPDATES_PER_COMMAND = 25;
 /** Documents one sweep reads, in ONE batch: see sweepAll. */
 const SWEEP_LIMIT = 1_000;
 
 /**
  * Publishes outbox entries of every collection whose schema embeds the kit's outbox.
  *
- * - Right after a write (`kick` with the written document) and from a sweeper for entries older
- *   than `sweepAfterMs` (left behind by a crash, a broker outage or another instance).
+ * - Right after a write (`kick` with the written document). Every entry the relay was kicked
+ *   for stays in memory until it is confirmed and removed: a refused or timed-out publish goes
+ *   back to the queue, with back-off while the broker is unreachable. This path never queries
+ *   the database (on FerretDB any query but one by `_id` scans the whole collection).
+ * - A sweep reads the outbox collections for entries older than `sweepAfterMs` (left by a crash,
+ *   a previous instance or another one): at start (and once more when the start sweep saw
+ *   entries too young to take), every `sweepIntervalMs` as a safety net, and when the in-memory
+ *   queue overflowed or a sweep hit its limit.
  * - With publisher confirms and a WINDOW of publishes in flight (confirming each before the next
  *   caps throughput at ~0.8k msg/s here; a window of 100 gives ~9k/s).
- * - An entry is removed with `$pullAll` of the exact entry only after its confirm, in batches (one
- *   bulk write of per-document `$pullAll`s). A crash between confirm and removal re-publishes the
- *   entry later: delivery is at-least-once and consumers deduplicate.
- * - A publish that times out or is rejected leaves its entry pending; the relay backs off while
- *   the broker is unreachable.
+ * - An entry is removed with `$pullAll` of the exact entry only after its confirm, in batches
+ *   (bulk writes of at most MAX_UPDATES_PER_COMMAND per-document `$pullAll`s). A crash between
+ *   confirm and removal re-publishes the entry later: delivery is at-least-once and consumers
+ *   deduplicate.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,7 +72,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Event ids queued, being published, or confirmed and awaiting removal. */
   private readonly known = new Set<string>();
   private publishing = 0;
-  private readonly confirmed = new Map<Collection, Map<string, PendingRemoval>>();
+  private readonly confirmed: RemovalBatch = new Map();
   private confirmedCount = 0;
   private removal: Promise<void> | undefined;
   private removalTimer: NodeJS.Timeout | undefined;
@@ -63,6 +80,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private backoffUntil = 0;
   private pumpTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** A one-off sweep for entries a sweep saw but left because they were too young. */
+  private recheckTimer: NodeJS.Timeout | undefined;
+  /** Entries may be in the database that memory does not hold: sweep once the queue drains. */
+  private sweepWhenDrained = false;
   private sweeping: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
   /** Set by shutdown: no more timers, retries or publishes. */
@@ -76,7 +97,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   ) {
     this.window = options.outbox?.window ?? 100;
     this.publishTimeoutMs = options.outbox?.publishTimeoutMs ?? 5_000;
-    this.sweepIntervalMs = options.outbox?.sweepIntervalMs ?? 1_000;
+    this.sweepIntervalMs = options.outbox?.sweepIntervalMs ?? 60_000;
     this.sweepAfterMs = options.outbox?.sweepAfterMs ?? 3_000;
   }
 
@@ -87,6 +108,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.log.log(
       `relaying outboxes of ${this.collections.map((c) => c.collectionName).join(', ')}`,
     );
+    void this.sweep(true); // what a crash or a previous instance left behind
     this.sweepTimer = setInterval(() => void this.sweep(), this.sweepIntervalMs);
     this.sweepTimer.unref();
   }
@@ -101,7 +123,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Hands a just-written document to the relay; its outbox entries are published at once. */
   kick(model: Model<never> | Model<unknown> | { collection: Collection }, doc: unknown): void {
-    if (this.closed) return; // left for the sweeper of the next instance
+    if (this.closed) return; // left for the start sweep of the next instance
     const d = doc as { _id?: unknown; [OUTBOX_PATH]?: OutboxEntry[] } | null;
     if (!d || d._id === undefined || !Array.isArray(d[OUTBOX_PATH])) return;
     for (const e of d[OUTBOX_PATH]) this.enqueue(model.collection, d._id, canonicalEntry(e));
@@ -109,11 +131,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Looks for entries older than `sweepAfterMs` in every outbox collection, queues them, and
-   * updates `eventshop_outbox_pending`. Runs on a timer; exposed for tests.
+   * Reads every outbox collection for entries older than `sweepAfterMs` that this relay does not
+   * hold yet and queues them. Runs at start and on the slow timer; exposed for tests.
    */
-  sweep(): Promise<void> {
-    this.sweeping ??= this.sweepAll().finally(() => (this.sweeping = undefined));
+  sweep(atStart = false): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.sweeping ??= this.sweepAll(atStart).finally(() => (this.sweeping = undefined));
     return this.sweeping;
   }
 
@@ -142,17 +165,28 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private stopTimers(): void {
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    clearTimeout(this.recheckTimer);
+    this.recheckTimer = undefined;
+    this.sweepWhenDrained = false;
   }
 
-  private enqueue(collection: Collection, docId: unknown, entry: OutboxEntry): void {
-    if (this.known.has(entry.id) || this.waiting.length >= MAX_WAITING) return;
+  /** Queues an entry unless it is held already; false when the queue is full. */
+  private enqueue(collection: Collection, docId: unknown, entry: OutboxEntry): boolean {
+    if (this.known.has(entry.id)) return true;
+    if (this.waiting.length >= MAX_WAITING) {
+      // Still in its document: a sweep picks it up once the queue has drained.
+      this.sweepWhenDrained = true;
+      return false;
+    }
     this.known.add(entry.id);
     this.waiting.push({ collection, docId, entry });
+    this.updatePending();
+    return true;
   }
 
   private pump(): void {
     if (this.closed) return;
-    if (this.waiting.length === 0) return this.checkIdle();
+    if (this.waiting.length === 0) return this.drained();
     const now = Date.now();
     if (now < this.backoffUntil) return this.schedulePump(this.backoffUntil - now);
     if (!this.publisher.connected) return this.backOff(new Error('broker not connected'));
@@ -177,13 +211,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.failures = 0;
       this.metrics.published.inc({ type: job.entry.type });
       this.metrics.outboxPublishLag.observe((Date.now() - job.entry.createdAt.getTime()) / 1000);
-      this.addConfirmed(job);
+      this.addConfirmed(job.collection, job.docId, job.entry, REMOVAL_DELAY_MS);
     } catch (err) {
-      // The entry stays in the document; the sweeper will offer it again.
-      this.known.delete(job.entry.id);
+      // Not confirmed: the entry stays in its document and in memory, and is offered again
+      // after the back-off (a shut-down relay drops it; the next instance's start sweep has it).
+      if (this.closed) this.known.delete(job.entry.id);
+      else this.waiting.push(job);
       this.backOff(err);
     } finally {
       this.publishing--;
+      this.updatePending();
       this.pump();
     }
   }
@@ -200,38 +237,53 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.waiting.length > 0) this.schedulePump(delay);
   }
 
-  private addConfirmed(job: Job): void {
-    let byDoc = this.confirmed.get(job.collection);
-    if (!byDoc) this.confirmed.set(job.collection, (byDoc = new Map()));
-    const key = String(job.docId);
+  /** Records a confirmed entry for removal; the removal starts after `delayMs` or a full batch. */
+  private addConfirmed(
+    collection: Collection,
+    docId: unknown,
+    entry: OutboxEntry,
+    delayMs: number,
+  ): void {
+    let byDoc = this.confirmed.get(collection);
+    if (!byDoc) this.confirmed.set(collection, (byDoc = new Map()));
+    const key = String(docId);
     const pending = byDoc.get(key);
-    if (pending) pending.entries.push(job.entry);
-    else byDoc.set(key, { docId: job.docId, entries: [job.entry] });
+    if (pending) pending.entries.push(entry);
+    else byDoc.set(key, { docId, entries: [entry] });
     this.confirmedCount++;
-    if (this.confirmedCount >= REMOVAL_BATCH) this.startRemoval();
-    else this.removalTimer ??= setTimeout(() => this.startRemoval(), REMOVAL_DELAY_MS);
+    if (delayMs === REMOVAL_DELAY_MS && this.confirmedCount >= REMOVAL_BATCH) this.startRemoval();
+    else this.removalTimer ??= setTimeout(() => this.startRemoval(), delayMs);
   }
 
   private startRemoval(): void {
     clearTimeout(this.removalTimer);
     this.removalTimer = undefined;
     if (this.closed || this.removal || this.confirmedCount === 0) return;
-    const batch = new Map(this.confirmed);
+    const batch: RemovalBatch = new Map(this.confirmed);
     this.confirmed.clear();
     this.confirmedCount = 0;
     this.removal = this.remove(batch).then((ok) => {
       this.removal = undefined;
-      // After a failure the retry waits for its timer (set by addConfirmedLater): no hot loop.
+      // After a failure the retry waits for its timer (set by remove): no hot loop.
       if (ok && this.confirmedCount > 0) this.startRemoval();
       else this.checkIdle();
     });
   }
 
-  /** `$pullAll` of the exact confirmed entries, one bulk write per collection. */
-  private async remove(batch: Map<Collection, Map<string, PendingRemoval>>): Promise<boolean> {
-    let ok = true;
+  /**
+   * `$pullAll` of the exact confirmed entries: per collection, bulk writes of at most
+   * MAX_UPDATES_PER_COMMAND documents, one after the other. After a failure the rest of the
+   * batch is retried a little later.
+   */
+  private async remove(batch: RemovalBatch): Promise<boolean> {
+    const chunks: Array<{ collection: Collection; docs: PendingRemoval[] }> = [];
     for (const [collection, byDoc] of batch) {
       const docs = [...byDoc.values()];
+      for (let i = 0; i < docs.length; i += MAX_UPDATES_PER_COMMAND) {
+        chunks.push({ collection, docs: docs.slice(i, i + MAX_UPDATES_PER_COMMAND) });
+      }
+    }
+    for (const [n, { collection, docs }] of chunks.entries()) {
       const ids = docs.flatMap((d) => d.entries.map((e) => e.id));
       try {
         await this.options.testHooks?.beforeOutboxRemove?.(ids);
@@ -245,70 +297,87 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         );
         for (const id of ids) this.known.delete(id);
       } catch (err) {
-        ok = false;
-        if (this.closed) continue; // the next instance's sweeper publishes them again
-        // Published but still in the document: retry the removal a little later. If the
+        if (this.closed) return false; // the next instance's start sweep publishes them again
+        // Published but still in their documents: retry the removal a little later. If the
         // process dies first, the entries are published again (consumers deduplicate).
+        const left = chunks.slice(n);
+        const count = left.reduce((k, c) => k + c.docs.length, 0);
         this.log.warn(
-          `removing ${ids.length} published outbox entries from ${collection.collectionName} failed: ${err instanceof Error ? err.message : String(err)}`,
+          `removing published outbox entries of ${count} documents from ${collection.collectionName} failed (retried in ${REMOVAL_RETRY_MS}ms): ${err instanceof Error ? err.message : String(err)}`,
         );
-        for (const d of docs)
-          for (const e of d.entries) this.addConfirmedLater(collection, d.docId, e);
+        for (const c of left)
+          for (const d of c.docs)
+            for (const e of d.entries)
+              this.addConfirmed(c.collection, d.docId, e, REMOVAL_RETRY_MS);
+        return false;
       }
     }
-    return ok;
-  }
-
-  private addConfirmedLater(collection: Collection, docId: unknown, entry: OutboxEntry): void {
-    let byDoc = this.confirmed.get(collection);
-    if (!byDoc) this.confirmed.set(collection, (byDoc = new Map()));
-    const key = String(docId);
-    const pending = byDoc.get(key);
-    if (pending) pending.entries.push(entry);
-    else byDoc.set(key, { docId, entries: [entry] });
-    this.confirmedCount++;
-    this.removalTimer ??= setTimeout(() => this.startRemoval(), 1_000);
+    return true;
   }
 
   /**
-   * Reads the documents with pending entries in a single batch (`limit` = `batchSize`), never
-   * through an open cursor: on FerretDB an open cursor holds a read transaction until its last
-   * getMore, a write waits for it, and with one connection per process the getMore waits behind
-   * the write — a deadlock until the socket times out.
+   * Reads the documents with entries in a single batch (`limit` = `batchSize`), never through an
+   * open cursor: on FerretDB an open cursor holds one of the database's pooled SQLite connections
+   * until its last `getMore` (see MAX_UPDATES_PER_COMMAND). On FerretDB this read is a full scan
+   * of each collection: it runs at start and on the slow timer only.
    */
-  private async sweepAll(): Promise<void> {
-    const cutoff = Date.now() - this.sweepAfterMs;
+  private async sweepAll(atStart: boolean): Promise<void> {
+    const now = Date.now();
+    const cutoff = now - this.sweepAfterMs;
     const filter = { [`${OUTBOX_PATH}.0`]: { $exists: true } };
-    let pending = 0;
+    let youngest: number | undefined; // the newest entry left because it was too young
+    let full = false;
+    let queued = 0;
     try {
       for (const collection of this.collections) {
         const docs = await collection
           .find(filter, { limit: SWEEP_LIMIT, batchSize: SWEEP_LIMIT })
           .toArray();
+        if (docs.length === SWEEP_LIMIT) full = true;
         for (const doc of docs) {
-          const entries = (doc[OUTBOX_PATH] ?? []) as OutboxEntry[];
-          pending += entries.length;
-          for (const e of entries) {
-            if (new Date(e.createdAt).getTime() <= cutoff) {
-              this.enqueue(collection, doc._id, canonicalEntry(e));
-            }
+          for (const e of (doc[OUTBOX_PATH] ?? []) as OutboxEntry[]) {
+            if (this.known.has(e.id)) continue;
+            const created = new Date(e.createdAt).getTime();
+            if (created > cutoff) youngest = Math.max(youngest ?? created, created);
+            else if (this.enqueue(collection, doc._id, canonicalEntry(e))) queued++;
           }
         }
-        if (docs.length === SWEEP_LIMIT) {
-          // More than one batch pending: count them all (one small result, no cursor left).
-          const counted = await collection
-            .aggregate([{ $match: filter }, { $unwind: `$${OUTBOX_PATH}` }, { $count: 'n' }])
-            .toArray();
-          pending +=
-            Number(counted[0]?.n ?? 0) -
-            docs.reduce((n, d) => n + ((d[OUTBOX_PATH] ?? []) as unknown[]).length, 0);
-        }
       }
-      this.metrics.outboxPending.set({ service: this.metrics.service }, pending);
     } catch (err) {
       this.log.warn(`outbox sweep failed: ${err instanceof Error ? err.message : String(err)}`);
     }
+    if (this.closed) return;
+    // More than one batch of documents: read again once these are published and removed.
+    if (full && queued > 0) this.sweepWhenDrained = true;
+    // At start, entries too young to take may be a crashed predecessor's: look once more when
+    // they are due. Later, young entries of others are their writers' (or the next sweep's).
+    if (atStart && youngest !== undefined && !this.recheckTimer) {
+      this.recheckTimer = setTimeout(
+        () => {
+          this.recheckTimer = undefined;
+          void this.sweep();
+        },
+        youngest + this.sweepAfterMs - now + 50,
+      );
+      this.recheckTimer.unref();
+    }
     this.pump();
+  }
+
+  /** The queue is empty: run the sweep that was put off, if any. */
+  private drained(): void {
+    if (this.sweepWhenDrained && this.publishing === 0 && !this.sweeping) {
+      this.sweepWhenDrained = false;
+      void this.sweep();
+    }
+    this.checkIdle();
+  }
+
+  private updatePending(): void {
+    this.metrics.outboxPending.set(
+      { service: this.metrics.service },
+      this.waiting.length + this.publishing,
+    );
   }
 
   private isIdle(): boolean {

@@ -1,9 +1,10 @@
-// QUARANTINED fault test, run on demand (not by `npm test` or CI) until it passes:
-//   npx tsc -p tsconfig.json && node --test build/test/faults/broker-outage.fault.js
-// (needs AMQP_URL, MONGODB_URI and INFRA_CTL, as the pipeline sets them).
-// It fails today: after RabbitMQ comes back, every entry is published again, but the relay's
-// batched `$pullAll` removal of ~100 entries times out against FerretDB 1.24 (30 s socket
-// timeout, repeatedly), so the outbox never drains. Atomicity as in outbox-relay.test.ts.
+// A broker outage in the middle of a publish stream: RabbitMQ is stopped while orders keep being
+// accepted, then started again; every entry must reach the exchange. Needs a way to stop the
+// broker: INFRA_CTL with AMQP_URL/MONGODB_URI (the pipeline sets it), or containers.
+// After the broker is back the relay removes hundreds of confirmed entries at once; FerretDB 1.x
+// deadlocks on an `update` command of 100 or more statements (each holds a pooled connection
+// until the command ends), so the relay sends at most 25 per command.
+// Atomicity as in outbox-relay.test.ts: one connection per process.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import amqp from 'amqplib';
@@ -25,7 +26,7 @@ let scope: TestScope;
 let db: Connection;
 
 before(async () => {
-  scope = await fileScope('outbox');
+  scope = await fileScope('outage');
   db = await connectDb(scope);
 });
 after(async () => {
