@@ -10,7 +10,7 @@ import { testInfra } from '../../src/testing';
 
 const run = promisify(execFile);
 
-test('a scope has its own vhost and database, both gone after dispose', async () => {
+test('a scope has its own vhost and database; dispose deletes the vhost and keeps the data', async () => {
   const infra = await testInfra();
   const a = await infra.scope('harness a');
   const b = await infra.scope('harness a');
@@ -36,15 +36,16 @@ test('a scope has its own vhost and database, both gone after dispose', async ()
   const db = await mongoose.createConnection(a.env.MONGODB_URI).asPromise();
   await db.collection('things').insertOne({ _id: 'x' } as never);
   await db.close();
+  const inB = await mongoose.createConnection(b.env.MONGODB_URI).asPromise();
+  assert.equal(await inB.collection('things').countDocuments(), 0, "b does not see a's data");
+  await inB.close();
   await a.dispose();
   await b.dispose();
   await assert.rejects(amqp.connect(a.env.AMQP_URL)); // the vhost is gone
-  const check = await mongoose.createConnection(infra.mongoUri).asPromise();
-  const names = (
-    (await check.db!.admin().listDatabases()) as { databases: { name: string }[] }
-  ).databases.map((d) => d.name);
+  // The database is kept (FerretDB 1.24 once crashed while many drops ran in parallel).
+  const check = await mongoose.createConnection(a.env.MONGODB_URI).asPromise();
+  assert.equal(await check.collection('things').countDocuments(), 1);
   await check.close();
-  assert.ok(!names.includes(a.database), 'database dropped');
 });
 
 test('without URLs and without a container engine it fails with one line saying how', async () => {
