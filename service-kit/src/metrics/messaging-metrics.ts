@@ -35,7 +35,7 @@ export class MessagingMetrics {
     });
     this.outboxPending = metrics.gauge({
       name: 'eventshop_outbox_pending',
-      help: 'Outbox entries written but not yet confirmed by the broker, as last seen by the sweeper.',
+      help: 'Outbox entries this process holds unconfirmed (queued or being published).',
       labelNames: ['service'],
     });
     this.outboxPending.set({ service: this.service }, 0);
