@@ -52,6 +52,10 @@ lint: toolchain ## ESLint and Prettier over the whole tree
 test: infra-up $(TEST_IMAGES) ## lint, type-check, build and test every package (publishes the shared packages first)
 	@bash scripts/packages.sh test
 
+.PHONY: observability-check
+observability-check: toolchain ## dashboards and alert rules against a real Prometheus scraping `make up`'s system; a fault step; PNG charts of the run
+	@bash scripts/observability-check.sh
+
 .PHONY: chart-check
 chart-check: ## Helm chart and skaffold.yaml: lint, render, validate, policy checks, install into a local kube-apiserver
 	@bash scripts/chart-check.sh

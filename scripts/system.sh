@@ -6,6 +6,7 @@
 #                      running are left alone, so a second run is quick.
 #   system.sh down     stop the services, then the infrastructure (KEEP_INFRA=1: the services only)
 #   system.sh status   say what runs
+#   system.sh stop|start SERVICE   stop one service, or start it again as `up` does (fault steps)
 #   system.sh logs     follow the services' logs
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -208,6 +209,25 @@ stop_services() {
   done
 }
 
+# One service, for the fault steps of checks: stop it, or start it again (already built).
+stop_one() { # service
+  [[ -n ${PORT_OF[$1]:-} ]] || die "unknown service '$1' (one of: ${SERVICES[*]})"
+  stop_pid "$1"
+  info "$1 stopped"
+}
+start_one() { # service
+  [[ -n ${PORT_OF[$1]:-} ]] || die "unknown service '$1' (one of: ${SERVICES[*]})"
+  if running "$1"; then
+    info "$1 already running"
+    return
+  fi
+  INFRA_ENV=$(bash "$ROOT/scripts/infra.sh" env)
+  ensure_secret
+  stop_pid "$1"
+  start "$1"
+  await_ready "$1"
+}
+
 down() {
   step "stopping the services"
   stop_services
@@ -245,5 +265,7 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   logs) logs ;;
-  *) die "usage: system.sh up|down|status|logs" ;;
+  stop) stop_one "${2:-}" ;;
+  start) start_one "${2:-}" ;;
+  *) die "usage: system.sh up|down|status|logs|stop SERVICE|start SERVICE" ;;
 esac

@@ -4,7 +4,7 @@
 #   ferretdb      go install (MongoDB wire protocol on SQLite)
 #   mailpit       go install (SMTP sink with a web UI and an HTTP API)
 #   verdaccio     local npm registry, from infra/verdaccio's lock
-#   debian        rabbitmq-server, podman, runc, debootstrap (needs root)
+#   debian        rabbitmq-server, podman, runc, debootstrap, prometheus (needs root)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$TOOLS/bin"
@@ -59,6 +59,7 @@ ensure_debian() {
   command -v podman >/dev/null || missing+=(podman)
   command -v runc >/dev/null || missing+=(runc)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v prometheus >/dev/null || missing+=(prometheus)
   ((${#missing[@]} == 0)) && return
   [[ $(id -u) == 0 ]] || die "missing Debian packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})"
   step "installing Debian packages: ${missing[*]}"
@@ -68,6 +69,10 @@ ensure_debian() {
   if pgrep -x beam.smp >/dev/null; then
     service rabbitmq-server stop >/dev/null 2>&1 || pkill -x beam.smp || true
     epmd -kill >/dev/null 2>&1 || true
+  fi
+  # Likewise a system-wide Prometheus: make observability-check runs its own on a free port.
+  if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+    service prometheus stop >/dev/null 2>&1 || true
   fi
 }
 

@@ -106,6 +106,12 @@ random one. Alphanumeric, so it can be placed into a URL unescaped.
 {{- printf "%s:%s" $repo $tag }}
 {{- end }}
 
+{{/* Whether the PrometheusRule is rendered. */}}
+{{- define "eventshop.prometheusRule" -}}
+{{- $v := .Values.monitoring.prometheusRule.enabled }}
+{{- if or (eq (toString $v) "true") (and (eq (toString $v) "auto") (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1/PrometheusRule")) }}true{{ end }}
+{{- end }}
+
 {{/* Whether ServiceMonitors are rendered. */}}
 {{- define "eventshop.serviceMonitors" -}}
 {{- $v := .Values.monitoring.serviceMonitor.enabled }}

@@ -353,6 +353,8 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
 spec:
+  # job = the component (order-service, ...), as the dashboards and alert rules select it.
+  jobLabel: app.kubernetes.io/component
   selector:
     matchLabels:
       {{- $selector | nindent 6 }}

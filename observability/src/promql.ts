@@ -1,0 +1,17 @@
+// Names shared by the dashboards, the alert rules and the check: the scrape jobs and the queue
+// naming of the kit (`<service>.<purpose>`, retry tiers `<queue>.retry.<delay>`, `<queue>.dlq`).
+
+/** Scrape job per service: the ServiceMonitors set `job` from the Service's component label. */
+export const SERVICES = ['order-service', 'inventory-service', 'notification-service'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** Scrape job of the broker's Prometheus plugin (per-object metrics). */
+export const RABBITMQ_JOB = 'rabbitmq';
+
+export const SERVICE_JOBS = `job=~"${SERVICES.join('|')}"`;
+/** Queues a service consumes from: neither a retry tier nor a dead-letter queue. */
+export const CONSUMED_QUEUES = 'queue!~".+\\\\.(dlq|retry\\\\..+)"';
+export const DLQ_QUEUES = 'queue=~".+\\\\.dlq"';
+
+/** Grafana's rate window; the check substitutes a fixed window for it. */
+export const RATE = '$__rate_interval';
