@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make bench`: installs and builds what the benchmark runs (the three services as they ship, the
+# e2e harness that starts them, this package) where not current, then runs it against the local
+# infrastructure. Settings: BENCH_STEPS, BENCH_DURATION, BENCH_PARTS, ... (see README.md).
+set -euo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
+
+export npm_config_registry=${NPM_REGISTRY:-http://127.0.0.1:4873/}
+export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+
+# Current when npm's record of the install is newer than the manifest and the lock.
+installed() { # dir
+  local record="$1/node_modules/.package-lock.json"
+  [[ -f $record && $record -nt $1/package-lock.json && $record -nt $1/package.json ]]
+}
+# Current when the build output is newer than every source, config and the install.
+built() { # dir output
+  [[ -f $1/$2 ]] || return 1
+  [[ -z $(find "$1/src" "$1"/tsconfig*.json "$1/node_modules/.package-lock.json" -newer "$1/$2" -print -quit 2>/dev/null) ]]
+}
+
+prepare() { # dir output
+  local dir="$ROOT/$1"
+  if ! installed "$dir"; then
+    step "$1: npm ci"
+    if ! (cd "$dir" && npm ci --loglevel=error); then
+      die "$1: npm ci failed; if it says EINTEGRITY, the shared packages changed: \`make publish\` first"
+    fi
+  fi
+  if ! built "$dir" "$2"; then
+    step "$1: build"
+    (cd "$dir" && npm run --silent build)
+  fi
+}
+
+for svc in inventory-service order-service notification-service; do prepare "$svc" dist/main.js; done
+prepare e2e dist/index.js
+prepare bench dist/main.js
+
+while IFS= read -r line; do export "${line?}"; done < <(bash "$ROOT/scripts/infra.sh" env)
+step "benchmark (about 6 minutes; progress below)"
+cd "$ROOT/bench" && exec node dist/main.js

@@ -1,0 +1,424 @@
+// `npm run bench`: POST /orders and the saga at rising concurrency against three baselines on the
+// same machine, then the targets, a report, a chart and the README table. See README.md.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { infraEnv } from '@eventshop/e2e/dist/index.js';
+import type { Document } from 'mongodb';
+import { chartSpec, renderPng } from './chart';
+import { Child } from './child';
+import { parseConfig, type BenchConfig } from './config';
+import { DriverInsertBaseline } from './baselines/driver-insert';
+import { DbCommandCounter } from './db-commands';
+import { runLoad } from './load';
+import { NaivePipeline } from './naive/pipeline';
+import { EXCHANGE as NAIVE_EXCHANGE } from './naive/naive-env';
+import { pidListeningOn, UsageMeter } from './proc';
+import { summarizeProfile, type CpuProfile } from './profile';
+import { ReliableSystem } from './reliable';
+import { evaluateTargets, markdownReport, peak, rampSteps, stepTable, targetTable } from './report';
+import type { ProfileSummary, RunResult, StepResult } from './result';
+import { cloudEvents, nestPackets, SagaTap } from './saga-tap';
+import { SmtpSink } from './smtp-sink';
+import { plainResult, sagaStep } from './steps';
+
+const PACKAGE_DIR = join(__dirname, '..');
+const RESULTS_DIR = join(PACKAGE_DIR, 'results');
+const WORK_DIR = join(PACKAGE_DIR, 'logs');
+const started = Date.now();
+
+function log(message: string): void {
+  const s = Math.round((Date.now() - started) / 1000);
+  console.log(
+    `[${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}] ${message}`,
+  );
+}
+
+function line(s: StepResult): string {
+  const saga = s.saga
+    ? `, sagas ${s.saga.perS.toFixed(0)}/s p50 ${s.saga.latency.p50.toFixed(0)} p99 ${s.saga.latency.p99.toFixed(0)} ms` +
+      (s.saga.missing ? ` (${s.saga.missing} unfinished)` : '')
+    : '';
+  const cpu = s.processes.map((p) => `${p.name} ${p.cpuPercent.toFixed(0)}%`).join(' ');
+  return (
+    `${s.pipeline} ${s.kind} c=${s.connections}${s.targetRate ? ` @${s.targetRate}/s` : ''}: ` +
+    `${s.acceptedPerS.toFixed(0)}/s (${s.failed} failed), HTTP p50 ${s.http.p50.toFixed(1)} p99 ${s.http.p99.toFixed(1)} ms${saga}` +
+    (s.eventsPerS !== undefined ? `, ${s.eventsPerS.toFixed(0)} events/s` : '') +
+    (s.dbCommandsPerOrder !== undefined
+      ? `, ${s.dbCommandsPerOrder.toFixed(1)} db commands/order`
+      : '') +
+    ` | ${cpu}`
+  );
+}
+
+function infraPids(infra: { amqpUrl: string; mongoUri: string }): [string, number][] {
+  const port = (url: string, fallback: number) => Number(new URL(url).port || fallback);
+  const broker = pidListeningOn(port(infra.amqpUrl, 5672));
+  const database = pidListeningOn(port(infra.mongoUri.replace(/^mongodb:/, 'http:'), 27017));
+  return [
+    ...(broker ? ([['rabbitmq', broker]] as [string, number][]) : []),
+    ...(database ? ([['ferretdb', database]] as [string, number][]) : []),
+    ['bench client', process.pid],
+  ];
+}
+
+async function main(): Promise<void> {
+  const config: BenchConfig = parseConfig(process.env);
+  const infra = infraEnv();
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  mkdirSync(WORK_DIR, { recursive: true });
+  const steps: StepResult[] = [];
+  const profiles: ProfileSummary[] = [];
+  const notes: string[] = [
+    'Every database client (services, naive apps, driver baseline) uses one connection (maxPoolSize=1) against FerretDB 1.24 (SQLite), as the services must there.',
+    'The load client (autocannon), the broker tap and the report run in the bench process on the same machine; its CPU is listed as "bench client".',
+    'Saga latency: from the time stamped on the order-created event to the outcome event reaching the broker (a tap queue bound to # in the run’s vhost). Sagas/s: completed sagas of the step over the time from its start to its last completion.',
+    'The notification service mails to a discarding SMTP server of the run, not to the shared Mailpit.',
+  ];
+  const loadAverageAtStart = loadavg();
+  log(
+    `settings: ${JSON.stringify({ ...config, parts: [...config.parts] })}; load average ${loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  const infraProcesses = infraPids(infra);
+  const counter = await DbCommandCounter.connect(infra.mongoUri);
+  const dbCommands = () => counter.total();
+
+  // (a) the HTTP ceiling
+  if (config.parts.has('http')) {
+    const server = await Child.start(
+      'bare-fastify',
+      join(__dirname, 'baselines', 'bare-http-server.js'),
+      {},
+    );
+    const meter = new UsageMeter(
+      new Map([
+        ['bare-fastify', server.pid],
+        ['bench client', process.pid],
+      ]),
+    );
+    const body = JSON.stringify({ items: [{ sku: 'BENCH-000001', quantity: 1 }] });
+    try {
+      for (const connections of config.steps) {
+        meter.start();
+        const load = await runLoad({
+          url: `http://127.0.0.1:${server.firstLine}`,
+          path: '/orders',
+          connections,
+          durationS: config.durationS,
+          request: () => ({ headers: { 'content-type': 'application/json' }, body }),
+        });
+        const step = plainResult(
+          { pipeline: 'bare-http', kind: 'ramp', connections },
+          load,
+          meter.stop(),
+        );
+        steps.push(step);
+        log(line(step));
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+
+  // The system under test
+  let orderTemplate: Document | undefined;
+  const wantsSystem = ['reliable', 'profile', 'data', 'driver'].some((p) =>
+    config.parts.has(p as never),
+  );
+  if (wantsSystem) {
+    const sink = await SmtpSink.start();
+    process.env.SMTP_URL = sink.url;
+    log('starting the three services (e2e harness: own vhost and databases)');
+    const reliable = await ReliableSystem.start(WORK_DIR);
+    const runId = reliable.system.runId;
+    let tap: SagaTap | undefined;
+    try {
+      log(`seeding ${config.products} products through the inventory admin API`);
+      await reliable.seedCatalog(0, config.products);
+      tap = await SagaTap.open(reliable.amqpUrl(), 'eventshop.events', cloudEvents);
+      const serviceMeter = () =>
+        new UsageMeter(
+          new Map([
+            ['order', reliable.pidOf('order-service')!],
+            ['inventory', reliable.pidOf('inventory-service')!],
+            ['notification', reliable.pidOf('notification-service')!],
+            ...infraProcesses,
+          ]),
+        );
+      const load = {
+        url: reliable.orderUrl,
+        path: '/orders',
+        request: () => reliable.request(),
+        durationS: config.durationS,
+      };
+      let peakStep: StepResult | undefined;
+      if (config.parts.has('reliable') || config.parts.has('data') || config.parts.has('profile')) {
+        for (const connections of config.steps) {
+          const step = await sagaStep(
+            { pipeline: 'reliable', kind: 'ramp', connections },
+            load,
+            tap,
+            serviceMeter(),
+            config.drainTimeoutS,
+            dbCommands,
+          );
+          steps.push(step);
+          log(line(step));
+        }
+        peakStep = peak(rampSteps({ steps }, 'reliable'), (s) => s.acceptedPerS);
+      }
+      if (peakStep && (config.parts.has('reliable') || config.parts.has('data'))) {
+        const counts = await reliable.inspect();
+        const half = await sagaStep(
+          {
+            pipeline: 'reliable',
+            kind: 'half-peak',
+            connections: peakStep.connections,
+            overallRate: Math.max(1, peakStep.acceptedPerS / 2),
+          },
+          load,
+          tap,
+          serviceMeter(),
+          config.drainTimeoutS,
+          dbCommands,
+        );
+        steps.push({ ...half, data: counts });
+        log(line(half));
+      }
+      if (tap.firstCreated) orderTemplate = await reliable.orderDocument(tap.firstCreated);
+
+      // (b) the database ceiling, while the services idle
+      if (config.parts.has('driver')) {
+        const template = orderTemplate ?? { status: 'PENDING', lines: [], outbox: [] };
+        const driver = await DriverInsertBaseline.connect(infra.mongoUri, `bench_${runId}_driver`);
+        const meter = new UsageMeter(new Map(infraProcesses));
+        try {
+          for (const connections of config.steps) {
+            meter.start();
+            const result = await driver.step(template, connections, config.durationS);
+            const step = plainResult(
+              { pipeline: 'driver-insert', kind: 'ramp', connections },
+              result,
+              meter.stop(),
+            );
+            steps.push(step);
+            log(line(step));
+          }
+        } finally {
+          await driver.close();
+        }
+      }
+
+      // A CPU profile of order and inventory at the peak concurrency
+      if (peakStep && config.parts.has('profile')) {
+        log('restarting order and inventory with --cpu-prof');
+        const dirs = {
+          order: join(WORK_DIR, `profile-${runId}-order`),
+          inventory: join(WORK_DIR, `profile-${runId}-inventory`),
+        };
+        const envs = await reliable.stop(['order-service', 'inventory-service']);
+        await reliable.startAgain(envs, (name) => ({
+          NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${name === 'order-service' ? dirs.order : dirs.inventory}`,
+        }));
+        const step = await sagaStep(
+          { pipeline: 'reliable', kind: 'profile', connections: peakStep.connections },
+          { ...load, url: reliable.orderUrl },
+          tap,
+          serviceMeter(),
+          config.drainTimeoutS,
+          dbCommands,
+        );
+        steps.push(step);
+        log(line(step));
+        await reliable.stop(['order-service', 'inventory-service']);
+        for (const [service, dir] of [
+          ['order-service', dirs.order],
+          ['inventory-service', dirs.inventory],
+        ] as const) {
+          const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+          if (!file) continue;
+          const summary = summarizeProfile(
+            service,
+            JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile,
+            step.window && {
+              fromUs: step.window.monotonicStartUs,
+              toUs: step.window.monotonicEndUs,
+            },
+          );
+          profiles.push(summary);
+          log(
+            `${service} profile: ${summary.idlePercent.toFixed(0)} % idle; top ${summary.top
+              .slice(0, 5)
+              .map((e) => `${e.functionName} ${e.selfPercent.toFixed(1)}%`)
+              .join(', ')}`,
+          );
+        }
+        await reliable.startAgain(envs);
+      }
+
+      // The same half-peak step with N× the products and orders
+      const half = steps.find((s) => s.pipeline === 'reliable' && s.kind === 'half-peak');
+      if (half && config.parts.has('data')) {
+        const target = config.products * config.dataFactor;
+        log(
+          `data ×${config.dataFactor}: adding products ${config.products}..${target - 1} through the API`,
+        );
+        await reliable.seedCatalog(config.products, target);
+        const before = await reliable.inspect();
+        const more = Math.max(
+          0,
+          (half.data?.orders ?? before.orders) * config.dataFactor - before.orders,
+        );
+        log(
+          `data ×${config.dataFactor}: stopping order and inventory, writing ${more} confirmed orders with reservations and holds`,
+        );
+        const envs = await reliable.stop(['order-service', 'inventory-service']);
+        await reliable.seedOrders(envs, more);
+        await reliable.startAgain(envs);
+        const counts = await reliable.inspect();
+        const after = await sagaStep(
+          {
+            pipeline: 'reliable',
+            kind: 'data-after',
+            connections: half.connections,
+            overallRate: half.targetRate ?? 1,
+          },
+          { ...load, url: reliable.orderUrl },
+          tap,
+          serviceMeter(),
+          config.drainTimeoutS,
+          dbCommands,
+        );
+        steps.push({ ...after, data: counts });
+        log(line(after));
+      }
+    } finally {
+      await tap?.close();
+      log('stopping the services');
+      await reliable.dispose();
+      await sink.stop();
+    }
+  }
+
+  // (c) the naive pipeline
+  if (config.parts.has('naive')) {
+    log(
+      'starting the naive pipeline (ClientProxy.emit over RMQ, no outbox, confirms or idempotency)',
+    );
+    const runId = Math.random().toString(16).slice(2, 8);
+    const naive = await NaivePipeline.start(infra, runId, config.products);
+    const tap = await SagaTap.open(naive.amqpUrl, NAIVE_EXCHANGE, nestPackets);
+    const meter = () =>
+      new UsageMeter(
+        new Map([
+          ['naive-order', naive.order.pid],
+          ['naive-inventory', naive.inventory.pid],
+          ...infraProcesses,
+        ]),
+      );
+    try {
+      for (const connections of config.steps) {
+        const step = await sagaStep(
+          { pipeline: 'naive', kind: 'ramp', connections },
+          {
+            url: naive.orderUrl,
+            path: '/orders',
+            request: () => naive.request(),
+            durationS: config.durationS,
+          },
+          tap,
+          meter(),
+          config.drainTimeoutS,
+          dbCommands,
+        );
+        steps.push(step);
+        log(line(step));
+      }
+    } finally {
+      await tap.close();
+      await naive.dispose();
+    }
+  }
+
+  await counter.close();
+  const run: RunResult = {
+    startedAt: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'),
+    elapsedS: (Date.now() - started) / 1000,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadAverageAtStart,
+    },
+    settings: {
+      BENCH_DURATION: config.durationS,
+      BENCH_STEPS: config.steps.join(','),
+      BENCH_PRODUCTS: config.products,
+      BENCH_DATA_FACTOR: config.dataFactor,
+      BENCH_PARTS: [...config.parts].join(','),
+    },
+    steps,
+    profiles,
+    notes,
+  };
+  await writeResults(run);
+  console.log(`\n${targetTable(evaluateTargets(run))}\n\n${stepTable(run.steps)}\n`);
+  log(`done in ${Math.round(run.elapsedS)} s; results in bench/results/`);
+}
+
+const README_START = '<!-- bench:latest:start -->';
+const README_END = '<!-- bench:latest:end -->';
+
+async function writeResults(run: RunResult): Promise<void> {
+  const stamp = run.startedAt.replace(/[-:]/g, '').replace(/Z$/, 'Z');
+  const markdown = markdownReport(run);
+  const json = `${JSON.stringify(run, null, 2)}\n`;
+  writeFileSync(join(RESULTS_DIR, `${stamp}.json`), json);
+  writeFileSync(join(RESULTS_DIR, `${stamp}.md`), markdown);
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), json);
+  writeFileSync(join(RESULTS_DIR, 'latest.md'), markdown);
+  try {
+    const png = await renderPng(chartSpec(run));
+    writeFileSync(join(RESULTS_DIR, `${stamp}.png`), png);
+    writeFileSync(join(RESULTS_DIR, 'latest.png'), png);
+  } catch (err) {
+    log(`chart not rendered: ${String(err)}`);
+  }
+  const readmePath = join(PACKAGE_DIR, 'README.md');
+  try {
+    const readme = readFileSync(readmePath, 'utf8');
+    const from = readme.indexOf(README_START);
+    const to = readme.indexOf(README_END);
+    if (from >= 0 && to > from) {
+      const latest = markdownReport(run)
+        .replace(/^# .*\n/, '')
+        .replace(/^## /gm, '### ');
+      writeFileSync(
+        readmePath,
+        `${readme.slice(0, from + README_START.length)}\n\n_Run ${run.startedAt}; full report: [results/latest.md](results/latest.md)._\n\n![latency against throughput](results/latest.png)\n${latest}\n${readme.slice(to)}`,
+      );
+    }
+    formatWithRepositoryPrettier(readmePath);
+  } catch {
+    // no README: the results folder has everything
+  }
+}
+
+/** The tree is lint-checked with Prettier: format the generated README table with it if present. */
+function formatWithRepositoryPrettier(file: string): void {
+  const prettier = join(PACKAGE_DIR, '..', 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+  if (!existsSync(prettier)) return;
+  spawnSync(process.execPath, [prettier, '--write', file], {
+    cwd: join(PACKAGE_DIR, '..'),
+    stdio: 'ignore',
+  });
+}
+
+void main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);

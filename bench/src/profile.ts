@@ -1,0 +1,88 @@
+// Summary of a V8 CPU profile (`node --cpu-prof`): the functions with the most self time.
+import type { ProfileEntry, ProfileSummary } from './result';
+
+export interface CpuProfile {
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: {
+      readonly functionName: string;
+      readonly url: string;
+      readonly lineNumber: number;
+    };
+  }[];
+  readonly startTime: number;
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+/** A time window on the monotonic clock the profile's timestamps use (µs). */
+export interface Window {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+/**
+ * Where a function lives, without machine paths: the part after the last node_modules/ (a
+ * dependency), a node: builtin as is, otherwise the last three path segments.
+ */
+export function shortLocation(url: string, lineNumber: number): string {
+  if (url === '') return '';
+  const line = lineNumber >= 0 ? `:${lineNumber + 1}` : '';
+  const path = url.replace(/^file:\/\//, '');
+  const dep = path.lastIndexOf('node_modules/');
+  if (dep >= 0) return path.slice(dep + 'node_modules/'.length) + line;
+  if (path.startsWith('node:')) return path + line;
+  return path.split('/').slice(-3).join('/') + line;
+}
+
+/** Self time per function; with a window, only the samples taken in it (the load, not the start). */
+export function summarizeProfile(
+  service: string,
+  profile: CpuProfile,
+  window?: Window,
+  top = 15,
+): ProfileSummary {
+  const byNode = new Map<number, number>();
+  let total = 0;
+  let at = profile.startTime;
+  profile.samples.forEach((nodeId, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
+    total += dt;
+    byNode.set(nodeId, (byNode.get(nodeId) ?? 0) + dt);
+  });
+  const byFunction = new Map<string, { functionName: string; location: string; us: number }>();
+  let idle = 0;
+  for (const node of profile.nodes) {
+    const us = byNode.get(node.id) ?? 0;
+    if (us === 0) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
+    const location = shortLocation(url, lineNumber);
+    const name = functionName || '(anonymous)';
+    const key = `${name}@${location}`;
+    const entry = byFunction.get(key) ?? { functionName: name, location, us: 0 };
+    entry.us += us;
+    byFunction.set(key, entry);
+  }
+  const busy = total - idle;
+  const entries: ProfileEntry[] = [...byFunction.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((e) => ({
+      functionName: e.functionName,
+      location: e.location,
+      selfMs: e.us / 1000,
+      selfPercent: busy > 0 ? (100 * e.us) / busy : 0,
+    }));
+  return {
+    service,
+    sampledMs: total / 1000,
+    idlePercent: total > 0 ? (100 * idle) / total : 0,
+    top: entries,
+  };
+}

@@ -1,0 +1,79 @@
+// What a run measures, as written to results/*.json.
+import type { LatencySummary } from './stats';
+
+export type Pipeline = 'reliable' | 'naive' | 'bare-http' | 'driver-insert';
+
+/** ramp: a concurrency step; half-peak: rate-limited to half the peak; data-*: before/after 10×. */
+export type StepKind = 'ramp' | 'half-peak' | 'data-before' | 'data-after' | 'profile';
+
+export interface ProcessUsage {
+  readonly name: string;
+  /** Percent of one core over the step (200 % = both cores of a 2-core machine). */
+  readonly cpuPercent: number;
+  readonly rssMb: number;
+}
+
+export interface SagaResult {
+  /** Orders accepted in the step that reached CONFIRMED (or REJECTED) before the drain timeout. */
+  readonly completed: number;
+  /** Accepted orders whose outcome was not seen before the drain timeout. */
+  readonly missing: number;
+  /** Completed sagas per second, from the step's start to its last completion. */
+  readonly perS: number;
+  /** Created (the order.created event's time) to confirmed (seen on the broker). */
+  readonly latency: LatencySummary;
+}
+
+export interface StepResult {
+  readonly pipeline: Pipeline;
+  readonly kind: StepKind;
+  readonly connections: number;
+  /** Requests per second asked for (rate-limited steps only). */
+  readonly targetRate?: number;
+  readonly durationS: number;
+  readonly accepted: number;
+  /** Non-2xx answers, errors and timeouts. */
+  readonly failed: number;
+  readonly acceptedPerS: number;
+  readonly http: LatencySummary;
+  readonly saga?: SagaResult;
+  /** Messages published on the broker per second, step start to drain end. */
+  readonly eventsPerS?: number;
+  readonly processes: readonly ProcessUsage[];
+  /** Database commands (all clients of the server) per accepted order, step start to drain end. */
+  readonly dbCommandsPerOrder?: number;
+  /** The step on the machine's monotonic clock (µs), to cut CPU profiles to it. */
+  readonly window?: { readonly monotonicStartUs: number; readonly monotonicEndUs: number };
+  /** Documents in the database when the step ran (data steps). */
+  readonly data?: { readonly products: number; readonly orders: number };
+}
+
+export interface ProfileEntry {
+  readonly functionName: string;
+  readonly location: string;
+  readonly selfMs: number;
+  readonly selfPercent: number;
+}
+
+export interface ProfileSummary {
+  readonly service: string;
+  readonly sampledMs: number;
+  /** Share of samples in which the process was idle (waiting for I/O). */
+  readonly idlePercent: number;
+  readonly top: readonly ProfileEntry[];
+}
+
+export interface RunResult {
+  readonly startedAt: string;
+  readonly elapsedS: number;
+  readonly machine: {
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly node: string;
+    readonly loadAverageAtStart: readonly number[];
+  };
+  readonly settings: Record<string, unknown>;
+  readonly steps: readonly StepResult[];
+  readonly profiles: readonly ProfileSummary[];
+  readonly notes: readonly string[];
+}

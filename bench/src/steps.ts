@@ -1,0 +1,76 @@
+// Running one step and turning what it measured into a StepResult.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runLoad, type LoadOptions, type LoadResult } from './load';
+import type { UsageMeter } from './proc';
+import type { Pipeline, StepKind, StepResult } from './result';
+import type { SagaTap } from './saga-tap';
+import { summarize } from './stats';
+
+export interface StepPlan {
+  readonly pipeline: Pipeline;
+  readonly kind: StepKind;
+  readonly connections: number;
+  readonly overallRate?: number;
+}
+
+export function plainResult(
+  plan: StepPlan,
+  load: LoadResult,
+  usage: StepResult['processes'],
+): StepResult {
+  return {
+    pipeline: plan.pipeline,
+    kind: plan.kind,
+    connections: plan.connections,
+    ...(plan.overallRate ? { targetRate: Math.round(plan.overallRate) } : {}),
+    durationS: load.durationS,
+    accepted: load.accepted,
+    failed: load.failed,
+    acceptedPerS: load.accepted / load.durationS,
+    http: summarize(load.latencies),
+    processes: usage,
+  };
+}
+
+/** A load step on a pipeline with a saga: load, then wait until its sagas are done (or timeout). */
+export async function sagaStep(
+  plan: StepPlan,
+  load: Omit<LoadOptions, 'connections' | 'overallRate'>,
+  tap: SagaTap,
+  meter: UsageMeter,
+  drainTimeoutS: number,
+  dbCommands?: () => Promise<number>,
+): Promise<StepResult> {
+  const commandsBefore = dbCommands ? await dbCommands() : Number.NaN;
+  meter.start();
+  const eventsBefore = tap.events;
+  const monotonicStartUs = Number(process.hrtime.bigint() / 1000n);
+  const result = await runLoad({
+    ...load,
+    connections: plan.connections,
+    ...(plan.overallRate ? { overallRate: plan.overallRate } : {}),
+  });
+  const window = () => tap.completedBetween(result.startedAt, result.endedAt + 1_000);
+  const deadline = Date.now() + drainTimeoutS * 1000;
+  while (window().length < result.accepted && Date.now() < deadline) await sleep(100);
+  const drainedAt = Date.now();
+  const monotonicEndUs = Number(process.hrtime.bigint() / 1000n);
+  const usage = meter.stop();
+  const commands = dbCommands ? (await dbCommands()) - commandsBefore : Number.NaN;
+  const completions = window();
+  const lastDone = completions.reduce((m, c) => Math.max(m, c.doneMs), result.startedAt + 1);
+  return {
+    ...plainResult(plan, result, usage),
+    saga: {
+      completed: completions.length,
+      missing: Math.max(0, result.accepted - completions.length),
+      perS: completions.length / ((lastDone - result.startedAt) / 1000),
+      latency: summarize(completions.map((c) => c.doneMs - c.createdMs)),
+    },
+    eventsPerS: (tap.events - eventsBefore) / ((drainedAt - result.startedAt) / 1000),
+    ...(Number.isFinite(commands) && result.accepted > 0
+      ? { dbCommandsPerOrder: commands / result.accepted }
+      : {}),
+    window: { monotonicStartUs, monotonicEndUs },
+  };
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { shortLocation, summarizeProfile, type CpuProfile } from '../src/profile';
+
+const frame = (functionName: string, url: string, lineNumber = 0) => ({
+  functionName,
+  url,
+  lineNumber,
+});
+
+describe('CPU profile summary', () => {
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)', '') },
+      { id: 2, callFrame: frame('(idle)', '') },
+      { id: 3, callFrame: frame('serialize', 'file:///srv/app/node_modules/bson/lib/bson.cjs', 9) },
+      {
+        id: 4,
+        callFrame: frame('handle', 'file:///srv/app/order-service/dist/orders/create.js', 41),
+      },
+      { id: 5, callFrame: frame('serialize', 'file:///srv/app/node_modules/bson/lib/bson.cjs', 9) },
+    ],
+    startTime: 0,
+    // 4 ms idle, 3 ms in serialize (two nodes of one function), 1 ms in handle.
+    samples: [2, 2, 3, 4, 5, 3, 2, 2],
+    timeDeltas: [1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000],
+  };
+
+  test('self time is summed per function across call paths, idle is kept apart', () => {
+    const s = summarizeProfile('order-service', profile);
+    assert.equal(s.sampledMs, 8);
+    assert.equal(s.idlePercent, 50);
+    assert.deepEqual(
+      s.top.map((e) => [e.functionName, e.location, e.selfMs, e.selfPercent]),
+      [
+        ['serialize', 'bson/lib/bson.cjs:10', 3, 75],
+        ['handle', 'dist/orders/create.js:42', 1, 25],
+      ],
+    );
+  });
+
+  test('top limits the list', () => {
+    assert.equal(summarizeProfile('x', profile, undefined, 1).top.length, 1);
+  });
+
+  test('a window keeps only the samples taken in it', () => {
+    // Samples are at 1, 2, ... 8 ms; 3..5 ms holds serialize, handle, serialize.
+    const s = summarizeProfile('x', profile, { fromUs: 3000, toUs: 5000 });
+    assert.equal(s.sampledMs, 3);
+    assert.equal(s.idlePercent, 0);
+    assert.deepEqual(
+      s.top.map((e) => [e.functionName, e.selfMs]),
+      [
+        ['serialize', 2],
+        ['handle', 1],
+      ],
+    );
+  });
+
+  test('locations carry no machine paths', () => {
+    assert.equal(
+      shortLocation('node:internal/streams/writable', 3),
+      'node:internal/streams/writable:4',
+    );
+    assert.equal(shortLocation('file:///home/me/p/a/b/c.js', -1), 'a/b/c.js');
+    assert.equal(shortLocation('', 5), '');
+  });
+});

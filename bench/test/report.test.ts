@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { chartPoints, chartSpec } from '../src/chart';
+import { ceilingRatios, evaluateTargets, markdownReport, peak, stepTable } from '../src/report';
+import type { RunResult, StepResult } from '../src/result';
+
+const latency = (p50: number, p99 = p50 * 2) => ({ count: 100, p50, p95: p99, p99, max: p99 });
+
+function step(
+  partial: Partial<StepResult> & Pick<StepResult, 'pipeline' | 'acceptedPerS'>,
+): StepResult {
+  return {
+    kind: 'ramp',
+    connections: 8,
+    durationS: 10,
+    accepted: partial.acceptedPerS * 10,
+    failed: 0,
+    http: latency(10),
+    processes: [{ name: 'order', cpuPercent: 93.4, rssMb: 181.2 }],
+    ...partial,
+  };
+}
+
+const saga = (perS: number, p50: number, p99: number) => ({
+  completed: perS * 10,
+  missing: 0,
+  perS,
+  latency: latency(p50, p99),
+});
+
+const run: RunResult = {
+  startedAt: '2026-11-26T00:00:00Z',
+  elapsedS: 400,
+  machine: { cpus: 2, cpuModel: 'test', node: 'v24.0.0', loadAverageAtStart: [0.5, 0.4, 0.3] },
+  settings: { BENCH_DURATION: 10 },
+  steps: [
+    step({ pipeline: 'bare-http', acceptedPerS: 8000 }),
+    step({ pipeline: 'driver-insert', acceptedPerS: 1000, connections: 4 }),
+    step({ pipeline: 'driver-insert', acceptedPerS: 1200, connections: 16 }),
+    step({ pipeline: 'reliable', acceptedPerS: 400, saga: saga(380, 50, 200), connections: 4 }),
+    step({ pipeline: 'reliable', acceptedPerS: 700, saga: saga(650, 80, 900), connections: 16 }),
+    step({
+      pipeline: 'reliable',
+      kind: 'half-peak',
+      acceptedPerS: 350,
+      targetRate: 350,
+      http: latency(10),
+      saga: saga(340, 40, 180),
+      data: { products: 100, orders: 10_000 },
+    }),
+    step({
+      pipeline: 'reliable',
+      kind: 'data-after',
+      acceptedPerS: 350,
+      http: latency(13),
+      saga: saga(340, 47, 200),
+      data: { products: 1000, orders: 100_000 },
+    }),
+    step({ pipeline: 'naive', acceptedPerS: 900, saga: saga(800, 30, 90) }),
+  ],
+  profiles: [],
+  notes: ['one connection'],
+};
+
+describe('targets and ratios', () => {
+  const targets = evaluateTargets(run);
+  const byName = (part: string) => targets.find((t) => t.name.includes(part))!;
+
+  test('saga throughput compares the peaks of the ramps: 650 vs 800 is missed', () => {
+    const t = byName('reliable ÷ naive');
+    assert.equal(t.value, 650 / 800);
+    assert.equal(t.met, false);
+  });
+
+  test('POST /orders against the driver ceiling uses both peaks: 700 / 1200', () => {
+    const t = byName('bare driver');
+    assert.equal(t.value, 700 / 1200);
+    assert.equal(t.met, true);
+  });
+
+  test('the tail target reads the half-peak step, not the ramp', () => {
+    const t = byName('p99 ÷ p50');
+    assert.equal(t.value, 180 / 40);
+    assert.equal(t.met, true);
+  });
+
+  test('data growth: HTTP p50 10 → 13 ms is +30 % (missed), saga 40 → 47 ms +17.5 % (met)', () => {
+    const http = byName('HTTP p50 change');
+    const sagaMove = byName('saga p50 change');
+    assert.ok(Math.abs(http.value - 0.3) < 1e-9);
+    assert.equal(http.met, false);
+    assert.ok(Math.abs(sagaMove.value - 0.175) < 1e-9);
+    assert.equal(sagaMove.met, true);
+    assert.match(http.name, /10× data/);
+  });
+
+  test('a target the run did not measure is neither met nor missed', () => {
+    const partial = evaluateTargets({ steps: run.steps.filter((s) => s.pipeline !== 'naive') });
+    assert.equal(partial.find((t) => t.name.includes('reliable ÷ naive'))!.met, undefined);
+  });
+
+  test('ceiling ratios', () => {
+    const [http, driver, naive] = ceilingRatios(run);
+    assert.equal(http!.value, 700 / 8000);
+    assert.equal(driver!.value, 700 / 1200);
+    assert.equal(naive!.value, 700 / 900);
+  });
+
+  test('peak skips steps without the metric', () => {
+    const steps = run.steps.filter((s) => s.kind === 'ramp');
+    assert.equal(peak(steps, (s) => s.saga?.perS)?.pipeline, 'naive');
+  });
+});
+
+describe('report and chart', () => {
+  test('the step table has one row per step and the process usage', () => {
+    const table = stepTable(run.steps).split('\n');
+    assert.equal(table.length, 2 + run.steps.length);
+    assert.match(table[2]!, /^\| bare-http \| c=8 \| 8,000 \|/);
+    assert.match(table.join('\n'), /order 93 % 181 MB/);
+    assert.match(table.join('\n'), /data ×N \(1,000 products, 100,000 orders\)/);
+  });
+
+  test('the Markdown report states the verdicts', () => {
+    const md = markdownReport(run);
+    assert.match(
+      md,
+      /\| saga throughput, reliable ÷ naive pipeline \(peaks\) \| ≥ 1 \| 0\.81 \| missed \|/,
+    );
+    assert.match(md, /- one connection/);
+  });
+
+  test('chart points: HTTP and saga per ramp step, p50 and p99, no rate-limited steps', () => {
+    const points = chartPoints(run);
+    assert.equal(points.filter((p) => p.series === 'reliable: saga').length, 4);
+    assert.equal(points.filter((p) => p.series === 'driver-insert: insert').length, 4);
+    assert.ok(points.every((p) => p.throughput !== 350));
+    const spec = chartSpec(run) as { data: { values: unknown[] } };
+    assert.equal(spec.data.values.length, points.length);
+  });
+});
