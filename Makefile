@@ -76,3 +76,7 @@ images: infra-up $(TEST_IMAGES) ## build the three service images (eventshop/<se
 	@bash scripts/service-images.sh build
 images-smoke: infra-up ## run each service image as Kubernetes does (non-root, read-only, no capabilities): ready, SIGTERM exits 0
 	@bash scripts/service-images.sh smoke
+
+.PHONY: bench
+bench: infra-up ## benchmark POST /orders and the saga against three baselines; results in bench/results (about 6 min; BENCH_STEPS, BENCH_DURATION)
+	@bash bench/run.sh

@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # Dependency order. A folder without package.json is skipped (not every part exists yet).
-PACKAGES=(events-contracts infra/test service-kit inventory-service order-service notification-service e2e observability)
+PACKAGES=(events-contracts infra/test service-kit inventory-service order-service notification-service e2e observability bench)
 PUBLISHED=(events-contracts service-kit)
 
 REGISTRY=${NPM_REGISTRY:-http://127.0.0.1:4873/}
