@@ -42,6 +42,19 @@ export {
 export { OutboxWriter } from './messaging/outbox/outbox-writer';
 export { OutboxRelay } from './messaging/outbox/outbox-relay';
 
+// Conditional single-document writes by `_id` that stay `_id`-only on FerretDB
+export {
+  detectGuardedWriteMode,
+  GuardedWrites,
+  type DocumentId,
+  type GuardedTarget,
+  type GuardedUpdateOptions,
+  type GuardedUpdateResult,
+  type GuardedWriteMode,
+  type GuardedWriteSetting,
+} from './persistence/guarded-writes';
+export { equalityFields, matchesGuard, type Guard } from './persistence/guard-match';
+
 // Consuming: one handler per event type, one middleware chain per queue
 export {
   defineConsumer,

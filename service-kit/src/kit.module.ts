@@ -5,7 +5,8 @@ import {
   type DynamicModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import { TerminusModule } from '@nestjs/terminus';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { LoggerModule } from 'nestjs-pino';
@@ -27,6 +28,7 @@ import { EventFactory } from './messaging/event-factory';
 import { OutboxRelay } from './messaging/outbox/outbox-relay';
 import { OutboxWriter } from './messaging/outbox/outbox-writer';
 import { Publisher } from './messaging/publisher';
+import { GuardedWrites } from './persistence/guarded-writes';
 import { Lifecycle } from './shutdown/lifecycle';
 
 /** Marks the dynamic module so `startService` can validate the env before Nest starts. */
@@ -100,13 +102,26 @@ export class EventShopKitModule {
         HttpMetrics,
         HttpContext,
         EventFactory,
+        {
+          provide: GuardedWrites,
+          inject: [getConnectionToken()],
+          useFactory: (connection: Connection) =>
+            new GuardedWrites(connection, options.guardedWrites ?? 'auto'),
+        },
         OutboxRelay,
         OutboxWriter,
         ConsumerHost,
         Lifecycle,
         RabbitMQIndicator,
       ],
-      exports: [EventFactory, OutboxWriter, OutboxRelay, MetricsService, AmqpConnection],
+      exports: [
+        EventFactory,
+        OutboxWriter,
+        OutboxRelay,
+        GuardedWrites,
+        MetricsService,
+        AmqpConnection,
+      ],
     };
     Object.defineProperty(dynamic, KIT_MODULE_OPTIONS, { value: options, enumerable: false });
     return dynamic;

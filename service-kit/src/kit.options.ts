@@ -2,13 +2,17 @@ import { Inject } from '@nestjs/common';
 import type { EnvSchema } from './config/env';
 import type { KitConfig } from './config/load-config';
 import type { ConsumerDefinition } from './messaging/consumer/handler';
+import type { GuardedWriteSetting } from './persistence/guarded-writes';
 
 export interface OutboxOptions {
   /** Publishes awaiting their confirm at once (default 100). */
   readonly window?: number;
   /** Per-publish timeout; an unconfirmed entry stays pending (default 5 s). */
   readonly publishTimeoutMs?: number;
-  /** How often the sweeper looks for entries left behind (default 1 s). */
+  /**
+   * How often the relay reads the outbox collections for entries left behind, as a safety net
+   * (default 60 s). It also reads them at start; entries it was kicked for are kept in memory.
+   */
   readonly sweepIntervalMs?: number;
   /** Entries older than this are the sweeper's; younger ones the in-process kick's (default 3 s). */
   readonly sweepAfterMs?: number;
@@ -34,6 +38,12 @@ export interface KitOptions<S extends EnvSchema = EnvSchema> {
   readonly outbox?: OutboxOptions;
   /** Processed-event markers older than this are deleted by a sweeper (default 7 days). */
   readonly dedupRetentionMs?: number;
+  /**
+   * How `GuardedWrites` (and the outbox writer's guarded updates) run: `auto` (default) asks the
+   * server once; `server` sends `{ _id, ...guard }` (MongoDB); `in-process` reads by `_id` and
+   * checks the guard under a per-`_id` lock (FerretDB, which scans for any other filter).
+   */
+  readonly guardedWrites?: GuardedWriteSetting;
   readonly testHooks?: KitTestHooks;
 }
 
