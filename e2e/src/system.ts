@@ -22,6 +22,8 @@ export interface SystemOptions {
   readonly pendingTimeout: string;
   /** Where the services' logs go. */
   readonly logDir: string;
+  /** Extra env per service (e.g. shorter RETRY_DELAYS for the fault suite). */
+  readonly env?: Partial<Record<ServiceName, Record<string, string>>>;
 }
 
 export interface Auth {
@@ -32,6 +34,8 @@ export interface Auth {
 
 export interface System {
   readonly runId: string;
+  /** The run's RabbitMQ vhost. */
+  readonly vhost: string;
   readonly infra: InfraEnv;
   readonly auth: Auth;
   readonly mailFrom: string;
@@ -110,6 +114,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     const env = {
       ...common,
       ...own[name],
+      ...options.env?.[name],
       PORT: String(port),
       MONGODB_URI: withPath(infra.mongoUri, database(name)),
     };
@@ -141,5 +146,5 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     await dispose();
     throw err;
   }
-  return { runId, infra, auth, mailFrom, services, dispose };
+  return { runId, vhost, infra, auth, mailFrom, services, dispose };
 }

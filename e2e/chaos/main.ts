@@ -1,0 +1,417 @@
+// The fault suite (`make chaos`): a steady stream of orders from several customers while the
+// services are SIGKILLed (each twice), the broker and the database server are restarted, real
+// events are delivered twice and poison is published; then, once everything has gone quiet, the
+// invariants are checked and printed as a table. Exit code 1 on any violation.
+//
+// Bounded: orders (MAX_ORDERS), the fault plan, the wait for quiescence, and the whole run
+// (RUN_LIMIT_MS). Everything runs on loopback, in a vhost and databases of the run's own.
+// CHAOS_INFRA=0 leaves the broker and database server alone (service kills, duplicates and
+// poison only).
+import { join } from 'node:path';
+import {
+  SERVICE_NAMES,
+  Shop,
+  show,
+  sleep,
+  startSystem,
+  Tokens,
+  waitFor,
+  type Answer,
+  type Order,
+  type Product as StockView,
+  type System,
+} from '../src';
+import { DuplicateInjector } from './duplicates';
+import { faultPlan, runFaults, type FaultRecord } from './faults';
+import { checkInvariants, formatTable } from './invariants';
+import { OrderStream, type Customer, type Product } from './load';
+import { Mailbox } from './mailbox';
+import { Management, TAP_QUEUE } from './management';
+import {
+  browse,
+  expectedDeadLetters,
+  markerOf,
+  poisonBatch,
+  publishPoison,
+  type Poison,
+} from './poison';
+
+const PENDING_TIMEOUT = '10s';
+const RETRY_DELAYS = '1s,3s,10s,30s';
+const SEND_LEASE = '15s'; // shorter than the sum of RETRY_DELAYS (notification checks it)
+const CUSTOMERS = 5;
+const MAX_ORDERS = 400;
+const MAX_DUPLICATES = 150;
+const QUIET_DEADLINE_MS = 180_000;
+const RUN_LIMIT_MS = 12 * 60_000;
+const NEVER_SOLD = 'CHAOS-NEVER-SOLD';
+
+const PRODUCTS: Product[] = [
+  { sku: 'CHAOS-A', priceMinor: 1200, stock: 120 },
+  { sku: 'CHAOS-B', priceMinor: 450, stock: 100 },
+  { sku: 'CHAOS-C', priceMinor: 9900, stock: 80 },
+  { sku: 'CHAOS-D', priceMinor: 300, stock: 60 },
+  { sku: 'CHAOS-E', priceMinor: 2500, stock: 20 },
+  { sku: 'CHAOS-F', priceMinor: 100, stock: 5 },
+];
+
+const startedAt = Date.now();
+const elapsed = () => `${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)}s`;
+const log = (line: string) => console.log(`[chaos ${elapsed()}] ${line}`);
+
+async function seedCatalog(shop: Shop, probe: Customer): Promise<void> {
+  for (const p of PRODUCTS) {
+    await shop.putProduct(p.sku, {
+      name: `Chaos ${p.sku}`,
+      priceMinor: p.priceMinor,
+      currency: 'EUR',
+      active: true,
+    });
+    await shop.adjustStock(p.sku, p.stock, 'chaos initial stock');
+  }
+  // The order service prices from its copy of the catalog: wait until it knows every SKU (an
+  // order naming them all plus one unknown is refused naming only the unknown one).
+  let last: Answer | undefined;
+  await waitFor(
+    'the order service to know the catalog',
+    async () => {
+      const answer = await shop.orders.post<{ skus?: { sku: string }[] }>('/orders', {
+        token: probe.token,
+        body: {
+          items: [...PRODUCTS, { sku: NEVER_SOLD }].map((p) => ({ sku: p.sku, quantity: 1 })),
+        },
+      });
+      last = answer;
+      const unknown = (answer.body.skus ?? []).map((s) => s.sku);
+      return answer.status === 422 && unknown.length === 1 && unknown[0] === NEVER_SOLD
+        ? true
+        : undefined;
+    },
+    30_000,
+    () => (last ? show(last) : 'no answer'),
+  );
+}
+
+async function outboxPending(system: System): Promise<number> {
+  let total = 0;
+  for (const name of SERVICE_NAMES) {
+    const res = await fetch(`${system.services[name].url}/metrics`, {
+      signal: AbortSignal.timeout(5_000),
+    });
+    const text = await res.text();
+    for (const m of text.matchAll(/^eventshop_outbox_pending(?:\{[^}]*\})? (\S+)$/gm)) {
+      total += Number(m[1]);
+    }
+  }
+  return total;
+}
+
+async function pendingOrders(shop: Shop, customers: readonly Customer[]): Promise<number> {
+  let pending = 0;
+  for (const c of customers) {
+    const page = await shop.orders.get<{ items: Order[] }>('/orders?status=PENDING&limit=100', {
+      token: c.token,
+    });
+    if (page.status !== 200) throw new Error(`list orders: ${show(page)}`);
+    pending += page.body.items.length;
+  }
+  return pending;
+}
+
+async function busyQueues(broker: Management) {
+  return (await broker.queues())
+    .filter((q) => q.name !== TAP_QUEUE && !q.name.endsWith('.dlq'))
+    .map((q) => ({ name: q.name, messages: q.messages + q.messagesUnacknowledged }))
+    .filter((q) => q.messages > 0);
+}
+
+/** Waits until no order is PENDING, no queue holds work, no outbox holds events, twice in a row. */
+async function waitForQuiet(
+  system: System,
+  shop: Shop,
+  customers: readonly Customer[],
+  broker: Management,
+  mailbox: Mailbox,
+): Promise<void> {
+  const deadline = Date.now() + QUIET_DEADLINE_MS;
+  let quietRounds = 0;
+  let lastMails = -1;
+  let lastReport = 0;
+  while (Date.now() < deadline) {
+    const state = await Promise.all([
+      pendingOrders(shop, customers),
+      busyQueues(broker),
+      outboxPending(system),
+      mailbox.collect().then(() => mailbox.all.length),
+    ]).catch((err: unknown) => err as Error);
+    if (state instanceof Error) {
+      quietRounds = 0;
+      if (Date.now() - lastReport > 10_000) {
+        lastReport = Date.now();
+        log(`waiting for quiet: ${state.message.split('\n')[0]}`);
+      }
+    } else {
+      const [pending, queues, outbox, mails] = state;
+      const quiet = pending === 0 && queues.length === 0 && outbox === 0 && mails === lastMails;
+      lastMails = mails;
+      quietRounds = quiet ? quietRounds + 1 : 0;
+      if (quietRounds >= 2) {
+        log('quiet: no order pending, queues and outboxes empty, no new e-mail');
+        return;
+      }
+      if (Date.now() - lastReport > 10_000) {
+        lastReport = Date.now();
+        const q = queues.map((x) => `${x.name}=${x.messages}`).join(' ') || 'none';
+        log(`waiting for quiet: ${pending} pending, outbox ${outbox}, busy queues ${q}`);
+      }
+    }
+    await sleep(2_000);
+  }
+  log(`not quiet after ${QUIET_DEADLINE_MS / 1000}s; checking anyway`);
+}
+
+async function main(): Promise<number> {
+  const withInfra = process.env.CHAOS_INFRA !== '0';
+  log(`starting the services (infrastructure restarts: ${withInfra ? 'yes' : 'no'})`);
+  const system = await startSystem({
+    pendingTimeout: PENDING_TIMEOUT,
+    logDir: join(__dirname, '..', 'chaos-logs'),
+    env: {
+      'order-service': { RETRY_DELAYS },
+      'inventory-service': { RETRY_DELAYS },
+      'notification-service': { RETRY_DELAYS, NOTIFICATION_SEND_LEASE: SEND_LEASE },
+    },
+  });
+  try {
+    return await run(system, withInfra);
+  } finally {
+    await system.dispose();
+  }
+}
+
+async function run(system: System, withInfra: boolean): Promise<number> {
+  const tokens = new Tokens(system.auth);
+  const customer = async (name: string): Promise<Customer> => {
+    const userId = `chaos-${name}-${system.runId}`;
+    const email = `${userId}@chaos.eventshop.test`;
+    return { userId, email, token: await tokens.forUser(userId, { email }) };
+  };
+  const admin = await tokens.forUser(`operator-${system.runId}`, { roles: ['admin'] });
+  const shop = new Shop(
+    system.services['order-service'].url,
+    system.services['inventory-service'].url,
+    admin,
+  );
+  const customers = await Promise.all(
+    Array.from({ length: CUSTOMERS }, (_, i) => customer(`u${i + 1}`)),
+  );
+  await seedCatalog(shop, await customer('probe'));
+  log(`catalog: ${PRODUCTS.map((p) => `${p.sku}×${p.stock}`).join(', ')}`);
+
+  const broker = new Management(system.infra.managementUrl, system.vhost);
+  const duplicates = new DuplicateInjector(broker, MAX_DUPLICATES);
+  await duplicates.start();
+  const mailbox = new Mailbox(
+    system.infra.mailUiUrl,
+    customers.map((c) => c.email),
+  );
+  const stream = new OrderStream({
+    shop,
+    customers,
+    products: PRODUCTS,
+    runId: system.runId,
+    maxOrders: MAX_ORDERS,
+    pauseMs: [300, 900],
+    cancelShare: 0.2,
+    earlyCancelShare: 0.05,
+  });
+
+  let faultsDone = 0;
+  const plan = faultPlan(withInfra);
+  let running = true;
+  const progress = (async () => {
+    let last = Date.now();
+    while (running) {
+      await sleep(500);
+      if (Date.now() - last < 10_000) continue;
+      last = Date.now();
+      await mailbox.collect().catch(() => undefined);
+      const s = stream.stats;
+      log(
+        `orders accepted ${stream.placed.length}, requests ${s.requests} (transport errors ` +
+          `${s.transportErrors}, 5xx ${s.serverErrors}), cancels ${s.cancels}, duplicates ` +
+          `${duplicates.total}, e-mails ${mailbox.all.length}, faults ${faultsDone}/${plan.length}`,
+      );
+    }
+  })();
+
+  const poison: Poison[] = [];
+  const publish = async (batch: Poison[]) => {
+    await publishPoison(broker, batch);
+    poison.push(...batch);
+    log(`poison published: ${batch.map((p) => `${p.routingKey} (${p.why})`).join(', ')}`);
+  };
+
+  stream.start();
+  log(`load: ${CUSTOMERS} customers, at most ${MAX_ORDERS} orders`);
+  await sleep(3_000);
+  await publish(poisonBatch(system.runId, 0, 3));
+  const halfway = Math.ceil(plan.length / 2);
+  let faults: FaultRecord[];
+  try {
+    faults = await runFaults(system, plan, [2_000, 6_000], startedAt, log, async (done) => {
+      faultsDone = done;
+      if (done === halfway) await publish(poisonBatch(system.runId, 3, 3));
+    });
+  } finally {
+    await sleep(5_000);
+    log('stopping the load (requests without an answer keep retrying for up to 60 s)');
+    await stream.stop(60_000);
+    await duplicates.stop();
+    running = false;
+    await progress;
+  }
+  log(
+    `load done: ${stream.placed.length} orders accepted, ${stream.stats.requests} requests, ` +
+      `${duplicates.total} duplicates (${[...duplicates.published].map(([t, n]) => `${t} ${n}`).join(', ')})`,
+  );
+
+  await waitForQuiet(system, shop, customers, broker, mailbox);
+  await mailbox.collect();
+
+  // What the system says now. A part that cannot be read (a service that never came back) is a
+  // violation of its own, and the other checks still run.
+  const unreadable: string[] = [];
+  const read = async <T>(what: string, probe: () => Promise<T>): Promise<T | undefined> => {
+    let last: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await probe();
+      } catch (err) {
+        last = err;
+        await sleep(1_000);
+      }
+    }
+    unreadable.push(
+      `${what}: ${last instanceof Error ? last.message.split('\n')[0] : String(last)}`,
+    );
+    return undefined;
+  };
+  const finalOrders = new Map<string, Order | undefined>();
+  const unknownOrders = new Set<string>();
+  for (const p of stream.placed) {
+    const order = await read(`GET /orders/${p.id}`, async () => {
+      const answer = await shop.getOrder(p.customer.token, p.id);
+      if (answer.status !== 200 && answer.status !== 404) throw new Error(show(answer));
+      return { found: answer.status === 200 ? answer.body : undefined };
+    });
+    if (order === undefined) unknownOrders.add(p.id);
+    finalOrders.set(p.id, order?.found);
+  }
+  const known = new Set(stream.placed.map((p) => p.id));
+  const orphans: string[] = [];
+  for (const c of customers) {
+    await read(`orders of ${c.userId}`, async () => {
+      const found: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page: Answer<{ items: Order[]; nextCursor?: string }> = await shop.orders.get(
+          `/orders?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          { token: c.token },
+        );
+        if (page.status !== 200) throw new Error(show(page));
+        for (const o of page.body.items) if (!known.has(o.id)) found.push(o.id);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      orphans.push(...found);
+    });
+  }
+  const stock = new Map<string, StockView>();
+  for (const p of PRODUCTS) {
+    const view = await read(`product ${p.sku}`, () => shop.product(p.sku));
+    if (view) stock.set(p.sku, view);
+  }
+
+  const deadLetters = new Map<string, { expected: string[]; found: string[] }>();
+  for (const [queue, expected] of (await read('bindings', () =>
+    expectedDeadLetters(broker, poison),
+  )) ?? []) {
+    const messages = (await read(queue, () => browse(broker, queue))) ?? [];
+    const found = messages.map((m) => {
+      const headers = (m.properties.headers ?? {}) as Record<string, unknown>;
+      return (
+        markerOf(m) ??
+        `${m.routingKey} (${String(headers['x-eventshop-dead-reason'])}: ` +
+          `${String(headers['x-eventshop-last-error']).slice(0, 160)}) ${m.payload.slice(0, 120)}`
+      );
+    });
+    deadLetters.set(queue, { expected, found });
+  }
+  const leftInQueues = (await read('queues', () => busyQueues(broker))) ?? [];
+
+  const rows = checkInvariants({
+    placed: stream.placed,
+    finalOrders,
+    orphans,
+    refused: stream.refused,
+    unanswered: stream.unanswered,
+    products: PRODUCTS,
+    stock,
+    mails: mailbox.all,
+    deadLetters,
+    leftInQueues,
+    faults,
+    plannedFaults: plan.length,
+    unknownOrders,
+    unreadable,
+  });
+
+  const count = (s: string) => [...finalOrders.values()].filter((o) => o?.status === s).length;
+  const timeouts = [...finalOrders.values()].filter(
+    (o) => o?.rejection?.reason === 'timeout',
+  ).length;
+  const resent = mailbox.all.length - new Set(mailbox.all.map((m) => m.messageId)).size;
+  console.log('');
+  console.log(
+    `EventShop fault suite, run ${system.runId}: ${stream.placed.length} orders (` +
+      `${count('CONFIRMED')} confirmed, ${count('REJECTED')} rejected of which ${timeouts} for ` +
+      `timeout, ${count('CANCELLED')} cancelled); ${stream.stats.requests} requests, ` +
+      `${stream.stats.transportErrors} transport errors, ${stream.stats.serverErrors} 5xx, ` +
+      `${stream.stats.retried} retried with the same key; ${duplicates.total} duplicate ` +
+      `deliveries; ${poison.length} poison messages; ${mailbox.all.length} e-mails ` +
+      `(${resent} resent with the same Message-ID)`,
+  );
+  for (const f of faults) {
+    console.log(
+      `  fault at ${(f.atMs / 1000).toFixed(1)}s: ${f.fault.kind === 'kill' ? `SIGKILL ${f.fault.service}` : `restart ${f.fault.part}`}, recovered in ${f.tookMs} ms${f.error ? ` (FAILED: ${f.error})` : ''}`,
+    );
+  }
+  console.log('');
+  console.log(formatTable(rows));
+  const violations = rows.reduce((sum, r) => sum + r.violations, 0);
+  console.log('');
+  console.log(
+    `${violations === 0 ? 'OK' : 'FAILED'}: ${violations} violation(s) in ` +
+      `${((Date.now() - startedAt) / 1000).toFixed(0)} s`,
+  );
+  if (violations > 0) {
+    console.log(`service logs: ${join(__dirname, '..', 'chaos-logs')}`);
+  }
+  return violations === 0 ? 0 : 1;
+}
+
+const limit = setTimeout(() => {
+  console.error(`fault suite: still running after ${RUN_LIMIT_MS / 60_000} min, giving up`);
+  process.exit(2); // the system's exit hook kills the services
+}, RUN_LIMIT_MS);
+limit.unref();
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`fault suite failed to run: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The fault suite (`make chaos`): installs and builds what is not current — the three services
+# as they ship and the e2e package (after `make test` everything is, and is reused) — then runs
+# e2e's `npm run chaos` against the local infrastructure. It restarts the shared RabbitMQ and
+# FerretDB through INFRA_CTL; CHAOS_INFRA=0 leaves them alone. Exit code: the suite's.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+SERVICES=(inventory-service order-service notification-service)
+
+export npm_config_registry=${NPM_REGISTRY:-http://127.0.0.1:4873/}
+export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+while IFS= read -r line; do export "${line?}"; done < <(bash "$ROOT/scripts/infra.sh" env)
+export INFRA_CTL="bash $ROOT/scripts/infra.sh"
+
+# An install is current when npm's record of it is newer than the manifest and the lock; a build
+# when its output is newer than every input.
+installed() { # dir
+  local record="$1/node_modules/.package-lock.json"
+  [[ -f $record && $record -nt $1/package-lock.json && $record -nt $1/package.json ]]
+}
+built() { # dir
+  local main="$1/dist/main.js"
+  [[ -f $main ]] || return 1
+  [[ -z $(find "$1/src" "$1"/tsconfig*.json "$1/node_modules/.package-lock.json" -newer "$main" -print -quit 2>/dev/null) ]]
+}
+
+published=false
+for svc in "${SERVICES[@]}"; do
+  dir="$ROOT/$svc"
+  if ! installed "$dir"; then
+    if ! $published; then
+      step "shared packages: build and publish to the local registry"
+      bash "$ROOT/scripts/packages.sh" publish
+      published=true
+    fi
+    step "$svc: npm ci"
+    (cd "$dir" && npm ci --loglevel=error)
+  fi
+  if built "$dir"; then
+    info "$svc: build up to date"
+  else
+    step "$svc: build"
+    (cd "$dir" && npm run --silent build)
+  fi
+done
+if ! installed "$ROOT/e2e"; then
+  step "e2e: npm ci"
+  (cd "$ROOT/e2e" && npm ci --loglevel=error)
+fi
+
+step "fault suite (e2e: npm run chaos)"
+cd "$ROOT/e2e"
+npm run --silent chaos
