@@ -52,6 +52,10 @@ lint: toolchain ## ESLint and Prettier over the whole tree
 test: infra-up $(TEST_IMAGES) ## lint, type-check, build and test every package (publishes the shared packages first)
 	@bash scripts/packages.sh test
 
+.PHONY: chaos
+chaos: infra-up ## fault suite: orders while services are killed, broker and database restarted, duplicates and poison; prints the invariants
+	@bash scripts/chaos.sh
+
 .PHONY: observability-check
 observability-check: toolchain ## dashboards and alert rules against a real Prometheus scraping `make up`'s system; a fault step; PNG charts of the run
 	@bash scripts/observability-check.sh
