@@ -9,8 +9,6 @@ export interface BenchConfig {
   readonly drainTimeoutS: number;
   /** Products in the catalog before the 10× data step. */
   readonly products: number;
-  /** Orders in the database before the 10× data step (topped up from what the steps made). */
-  readonly baseOrders: number;
   /** Multiplier of products and orders for the data-size step. */
   readonly dataFactor: number;
   /** Which parts to run (all by default). */
@@ -57,10 +55,9 @@ export function parseParts(raw: string | undefined): Set<Part> {
 export function parseConfig(env: NodeJS.ProcessEnv): BenchConfig {
   return {
     durationS: positiveInt(env, 'BENCH_DURATION', 10),
-    steps: parseSteps(env.BENCH_STEPS ?? '4,16,48,96'),
-    drainTimeoutS: positiveInt(env, 'BENCH_DRAIN_TIMEOUT', 30),
+    steps: parseSteps(env.BENCH_STEPS ?? '4,16,48'),
+    drainTimeoutS: positiveInt(env, 'BENCH_DRAIN_TIMEOUT', 20),
     products: positiveInt(env, 'BENCH_PRODUCTS', 100),
-    baseOrders: positiveInt(env, 'BENCH_BASE_ORDERS', 2000),
     dataFactor: positiveInt(env, 'BENCH_DATA_FACTOR', 10),
     parts: parseParts(env.BENCH_PARTS),
   };

@@ -204,37 +204,76 @@ export class ReliableSystem {
   }
 
   /**
-   * Adds orders CONFIRMED long ago (one line of quantity 1 on a random product), each with its
-   * reservation and the product's hold, as the saga would have left them. Order and inventory
-   * must be stopped (they own these databases); `envs` are their environments.
+   * Grows the data as months of use would have: products `products.from`..`to`-1 in the inventory
+   * (plenty of stock) and in the order service's catalog copy, then `orders` orders CONFIRMED long
+   * ago (one line of quantity 1 on a random product), each with its reservation and the product's
+   * hold, as the saga leaves them. Order and inventory must be stopped: they own these databases,
+   * and each database has one writing process. `envs` are their environments.
    */
-  async seedOrders(envs: Map<ServiceName, Record<string, string>>, count: number): Promise<void> {
+  async seedData(
+    envs: Map<ServiceName, Record<string, string>>,
+    products: { from: number; to: number },
+    orders: number,
+  ): Promise<void> {
     await this.withDatabases(
       async (order, inventory) => {
+        const productTemplate = await inventory
+          .collection('products')
+          .findOne({ _id: skuOf(0) as never });
+        const catalogTemplate = await order
+          .collection('catalog')
+          .findOne({ _id: skuOf(0) as never });
         const orderTemplate = await order.collection('orders').findOne({ status: 'CONFIRMED' });
         const reservationTemplate = orderTemplate
           ? await inventory.collection('reservations').findOne({ _id: orderTemplate._id })
           : null;
-        if (!orderTemplate || !reservationTemplate) {
-          throw new Error('no confirmed order with its reservation to copy; run the ramp first');
+        if (!productTemplate || !catalogTemplate || !orderTemplate || !reservationTemplate) {
+          throw new Error('nothing to copy: seed the catalog and run the ramp first');
         }
         const BATCH = 1000;
-        for (let done = 0; done < count; done += BATCH) {
-          const orders: Document[] = [];
+        for (let from = products.from; from < products.to; from += BATCH) {
+          const numbers = Array.from(
+            { length: Math.min(BATCH, products.to - from) },
+            (_, i) => from + i,
+          );
+          const fields = (n: number) => ({
+            _id: skuOf(n),
+            name: `Bench product ${n}`,
+            priceMinor: 100 + (n % 5000),
+          });
+          await inventory.collection('products').insertMany(
+            numbers.map((n) => ({
+              ...productTemplate,
+              ...fields(n),
+              onHand: 1_000_000_000,
+              reserved: 0,
+              available: 1_000_000_000,
+              holds: [],
+              holders: [],
+              pendingAdjustments: [],
+              outbox: [],
+            })) as never[],
+          );
+          await order
+            .collection('catalog')
+            .insertMany(numbers.map((n) => ({ ...catalogTemplate, ...fields(n) })) as never[]);
+        }
+        this.products = Math.max(this.products, products.to);
+        for (let done = 0; done < orders; done += BATCH) {
+          const orderDocs: Document[] = [];
           const reservations: Document[] = [];
           const holds = new Map<string, string[]>();
-          for (let i = 0; i < Math.min(BATCH, count - done); i++) {
+          for (let i = 0; i < Math.min(BATCH, orders - done); i++) {
             const id = randomUUID();
             const sku = skuOf(Math.floor(Math.random() * this.products));
             const at = new Date(
               Date.now() - 86_400_000 - Math.floor(Math.random() * 86_400_000 * 30),
             );
-            const line = { sku, quantity: 1, unitPriceMinor: 100 };
-            orders.push({
+            orderDocs.push({
               ...orderTemplate,
               _id: id,
               userId: `bench-seed-${i % 500}`,
-              lines: [line],
+              lines: [{ sku, quantity: 1, unitPriceMinor: 100 }],
               totalMinor: 100,
               createdAt: at,
               updatedAt: at,
@@ -251,7 +290,7 @@ export class ReliableSystem {
             });
             holds.set(sku, [...(holds.get(sku) ?? []), id]);
           }
-          await order.collection('orders').insertMany(orders as never[]);
+          await order.collection('orders').insertMany(orderDocs as never[]);
           await inventory.collection('reservations').insertMany(reservations as never[]);
           for (const [sku, ids] of holds) {
             await inventory.collection('products').updateOne(

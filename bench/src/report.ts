@@ -85,7 +85,7 @@ export function evaluateTargets(run: Pick<RunResult, 'steps'>): Target[] {
       goal: '≤ 5',
       value: tail,
       met: judge(tail, (v) => v <= 5),
-      detail: `p99 ${ms(half?.saga?.latency.p99)}, p50 ${ms(half?.saga?.latency.p50)} at ${num(half?.acceptedPerS)}/s`,
+      detail: `p99 ${ms(half?.saga?.latency.p99)}, p50 ${ms(half?.saga?.latency.p50)} at ${num(half?.acceptedPerS)}/s (half of the peak sustained end to end)`,
     },
     {
       name: `HTTP p50 change with ${dataFactorOf(before, after)} data`,

@@ -6,7 +6,7 @@ describe('bench settings from env', () => {
   test('defaults', () => {
     const c = parseConfig({});
     assert.equal(c.durationS, 10);
-    assert.deepEqual(c.steps, [4, 16, 48, 96]);
+    assert.deepEqual(c.steps, [4, 16, 48]);
     assert.equal(c.dataFactor, 10);
     assert.deepEqual([...c.parts], [...PARTS]);
   });
