@@ -125,6 +125,20 @@ export function ceilingRatios(run: Pick<RunResult, 'steps'>): { name: string; va
   ];
 }
 
+/** Per pipeline, its peak ramp step's processes by CPU, busiest first (the likely limit). */
+export function busiestAtPeaks(run: Pick<RunResult, 'steps'>): string[] {
+  const pipelines: Pipeline[] = ['bare-http', 'driver-insert', 'reliable', 'naive'];
+  return pipelines.flatMap((pipeline) => {
+    const top = peak(rampSteps(run, pipeline), accepted);
+    if (!top) return [];
+    const busiest = [...top.processes]
+      .sort((a, b) => b.cpuPercent - a.cpuPercent)
+      .map((p) => `${p.name} ${p.cpuPercent.toFixed(0)} %`)
+      .join(', ');
+    return [`${pipeline} at c=${top.connections} (${num(top.acceptedPerS)}/s): ${busiest}`];
+  });
+}
+
 export function num(v: number | undefined, digits = 0): string {
   if (v === undefined || !Number.isFinite(v)) return '–';
   return v.toLocaleString('en-US', {
@@ -222,6 +236,8 @@ export function markdownReport(run: RunResult): string {
   lines.push('## Ratios to the ceilings', '');
   lines.push('| ratio | value |', '| --- | ---: |');
   for (const r of ceilingRatios(run)) lines.push(`| ${r.name} | ${num(r.value, 2)} |`);
+  lines.push('', '## Busiest processes at each peak', '');
+  lines.push(...busiestAtPeaks(run).map((b) => `- ${b}`));
   lines.push('', '## Steps', '', stepTable(run.steps), '');
   for (const p of run.profiles) {
     lines.push(

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { chartPoints, chartSpec } from '../src/chart';
-import { ceilingRatios, evaluateTargets, markdownReport, peak, stepTable } from '../src/report';
+import {
+  busiestAtPeaks,
+  ceilingRatios,
+  evaluateTargets,
+  markdownReport,
+  peak,
+  stepTable,
+} from '../src/report';
 import type { RunResult, StepResult } from '../src/result';
 
 const latency = (p50: number, p99 = p50 * 2) => ({ count: 100, p50, p95: p99, p99, max: p99 });
@@ -104,6 +111,23 @@ describe('targets and ratios', () => {
     assert.equal(http!.value, 700 / 8000);
     assert.equal(driver!.value, 700 / 1200);
     assert.equal(naive!.value, 700 / 900);
+  });
+
+  test('busiest processes at each pipeline’s peak, busiest first', () => {
+    const withDb = {
+      steps: [
+        step({
+          pipeline: 'reliable',
+          acceptedPerS: 7,
+          processes: [
+            { name: 'order', cpuPercent: 9, rssMb: 150 },
+            { name: 'ferretdb', cpuPercent: 94, rssMb: 90 },
+          ],
+        }),
+        step({ pipeline: 'reliable', acceptedPerS: 5, connections: 48, processes: [] }),
+      ],
+    };
+    assert.deepEqual(busiestAtPeaks(withDb), ['reliable at c=8 (7/s): ferretdb 94 %, order 9 %']);
   });
 
   test('peak skips steps without the metric', () => {
