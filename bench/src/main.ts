@@ -91,45 +91,54 @@ async function main(): Promise<void> {
   log(
     `settings: ${JSON.stringify({ ...config, parts: [...config.parts] })}; load average ${loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}`,
   );
+  const failed = (part: string, err: unknown) => {
+    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    log(`${part} failed: ${message}`);
+    notes.push(`The ${part} part failed and its remaining steps are missing: ${message}`);
+  };
   const infraProcesses = infraPids(infra);
   const counter = await DbCommandCounter.connect(infra.mongoUri);
   const dbCommands = () => counter.total();
 
   // (a) the HTTP ceiling
   if (config.parts.has('http')) {
-    const server = await Child.start(
-      'bare-fastify',
-      join(__dirname, 'baselines', 'bare-http-server.js'),
-      {},
-    );
-    cleanups.push(() => server.stop());
-    const meter = new UsageMeter(
-      new Map([
-        ['bare-fastify', server.pid],
-        ['bench client', process.pid],
-      ]),
-    );
-    const body = JSON.stringify({ items: [{ sku: 'BENCH-000001', quantity: 1 }] });
     try {
-      for (const connections of config.steps) {
-        meter.start();
-        const load = await runLoad({
-          url: `http://127.0.0.1:${server.firstLine}`,
-          path: '/orders',
-          connections,
-          durationS: config.durationS,
-          request: () => ({ headers: { 'content-type': 'application/json' }, body }),
-        });
-        const step = plainResult(
-          { pipeline: 'bare-http', kind: 'ramp', connections },
-          load,
-          meter.stop(),
-        );
-        steps.push(step);
-        log(line(step));
+      const server = await Child.start(
+        'bare-fastify',
+        join(__dirname, 'baselines', 'bare-http-server.js'),
+        {},
+      );
+      cleanups.push(() => server.stop());
+      const meter = new UsageMeter(
+        new Map([
+          ['bare-fastify', server.pid],
+          ['bench client', process.pid],
+        ]),
+      );
+      const body = JSON.stringify({ items: [{ sku: 'BENCH-000001', quantity: 1 }] });
+      try {
+        for (const connections of config.steps) {
+          meter.start();
+          const load = await runLoad({
+            url: `http://127.0.0.1:${server.firstLine}`,
+            path: '/orders',
+            connections,
+            durationS: config.durationS,
+            request: () => ({ headers: { 'content-type': 'application/json' }, body }),
+          });
+          const step = plainResult(
+            { pipeline: 'bare-http', kind: 'ramp', connections },
+            load,
+            meter.stop(),
+          );
+          steps.push(step);
+          log(line(step));
+        }
+      } finally {
+        await server.stop();
       }
-    } finally {
-      await server.stop();
+    } catch (err) {
+      failed('http', err);
     }
   }
 
@@ -139,39 +148,114 @@ async function main(): Promise<void> {
     config.parts.has(p as never),
   );
   if (wantsSystem) {
-    const sink = await SmtpSink.start();
-    process.env.SMTP_URL = sink.url;
-    log('starting the three services (e2e harness: own vhost and databases)');
-    cleanups.push(() => sink.stop());
-    const reliable = await ReliableSystem.start(WORK_DIR);
-    cleanups.push(() => reliable.dispose());
-    const runId = reliable.system.runId;
-    let tap: SagaTap | undefined;
     try {
-      log(`seeding ${config.products} products through the inventory admin API`);
-      await reliable.seedCatalog(0, config.products);
-      tap = await SagaTap.open(reliable.amqpUrl(), 'eventshop.events', cloudEvents);
-      const serviceMeter = () =>
-        new UsageMeter(
-          new Map([
-            ['order', reliable.pidOf('order-service')!],
-            ['inventory', reliable.pidOf('inventory-service')!],
-            ['notification', reliable.pidOf('notification-service')!],
-            ...infraProcesses,
-          ]),
-        );
-      const load = {
-        url: reliable.orderUrl,
-        path: '/orders',
-        request: () => reliable.request(),
-        durationS: config.durationS,
-      };
-      let peakStep: StepResult | undefined;
-      if (config.parts.has('reliable') || config.parts.has('data') || config.parts.has('profile')) {
-        for (const connections of config.steps) {
-          const step = await sagaStep(
-            { pipeline: 'reliable', kind: 'ramp', connections },
+      const sink = await SmtpSink.start();
+      process.env.SMTP_URL = sink.url;
+      log('starting the three services (e2e harness: own vhost and databases)');
+      cleanups.push(() => sink.stop());
+      const reliable = await ReliableSystem.start(WORK_DIR);
+      cleanups.push(() => reliable.dispose());
+      const runId = reliable.system.runId;
+      let tap: SagaTap | undefined;
+      try {
+        log(`seeding ${config.products} products through the inventory admin API`);
+        await reliable.seedCatalog(0, config.products);
+        tap = await SagaTap.open(reliable.amqpUrl(), 'eventshop.events', cloudEvents);
+        const serviceMeter = () =>
+          new UsageMeter(
+            new Map([
+              ['order', reliable.pidOf('order-service')!],
+              ['inventory', reliable.pidOf('inventory-service')!],
+              ['notification', reliable.pidOf('notification-service')!],
+              ...infraProcesses,
+            ]),
+          );
+        const load = {
+          url: reliable.orderUrl,
+          path: '/orders',
+          request: () => reliable.request(),
+          durationS: config.durationS,
+        };
+        let peakStep: StepResult | undefined;
+        if (
+          config.parts.has('reliable') ||
+          config.parts.has('data') ||
+          config.parts.has('profile')
+        ) {
+          for (const connections of config.steps) {
+            const step = await sagaStep(
+              { pipeline: 'reliable', kind: 'ramp', connections },
+              load,
+              tap,
+              serviceMeter(),
+              config.drainTimeoutS,
+              dbCommands,
+            );
+            steps.push(step);
+            log(line(step));
+          }
+          // The peak the system sustains end to end: orders accepted AND sagas completed.
+          peakStep = peak(rampSteps({ steps }, 'reliable'), sustained);
+        }
+        if (peakStep && (config.parts.has('reliable') || config.parts.has('data'))) {
+          const counts = await reliable.inspect();
+          const half = await sagaStep(
+            {
+              pipeline: 'reliable',
+              kind: 'half-peak',
+              connections: peakStep.connections,
+              overallRate: Math.max(1, sustained(peakStep) / 2),
+            },
             load,
+            tap,
+            serviceMeter(),
+            config.drainTimeoutS,
+            dbCommands,
+          );
+          steps.push({ ...half, data: counts });
+          log(line(half));
+        }
+        if (tap.firstCreated) orderTemplate = await reliable.orderDocument(tap.firstCreated);
+
+        // (b) the database ceiling, while the services idle
+        if (config.parts.has('driver')) {
+          const template = orderTemplate ?? { status: 'PENDING', lines: [], outbox: [] };
+          const driver = await DriverInsertBaseline.connect(
+            infra.mongoUri,
+            `bench_${runId}_driver`,
+          );
+          const meter = new UsageMeter(new Map(infraProcesses));
+          try {
+            for (const connections of config.steps) {
+              meter.start();
+              const result = await driver.step(template, connections, config.durationS);
+              const step = plainResult(
+                { pipeline: 'driver-insert', kind: 'ramp', connections },
+                result,
+                meter.stop(),
+              );
+              steps.push(step);
+              log(line(step));
+            }
+          } finally {
+            await driver.close();
+          }
+        }
+
+        // A CPU profile of order and inventory at the peak concurrency
+        if (peakStep && config.parts.has('profile')) {
+          log('restarting order and inventory with --cpu-prof');
+          const dirs = {
+            order: join(WORK_DIR, `profile-${runId}-order`),
+            inventory: join(WORK_DIR, `profile-${runId}-inventory`),
+          };
+          const envs = await reliable.stop(['order-service', 'inventory-service']);
+          await reliable.startAgain(envs, (name) => ({
+            NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${name === 'order-service' ? dirs.order : dirs.inventory}`,
+          }));
+          const step = await sagaStep(
+            { pipeline: 'reliable', kind: 'profile', connections: peakStep.connections },
+            { ...load, url: reliable.orderUrl },
             tap,
             serviceMeter(),
             config.drainTimeoutS,
@@ -179,178 +263,118 @@ async function main(): Promise<void> {
           );
           steps.push(step);
           log(line(step));
-        }
-        // The peak the system sustains end to end: orders accepted AND sagas completed.
-        peakStep = peak(rampSteps({ steps }, 'reliable'), sustained);
-      }
-      if (peakStep && (config.parts.has('reliable') || config.parts.has('data'))) {
-        const counts = await reliable.inspect();
-        const half = await sagaStep(
-          {
-            pipeline: 'reliable',
-            kind: 'half-peak',
-            connections: peakStep.connections,
-            overallRate: Math.max(1, sustained(peakStep) / 2),
-          },
-          load,
-          tap,
-          serviceMeter(),
-          config.drainTimeoutS,
-          dbCommands,
-        );
-        steps.push({ ...half, data: counts });
-        log(line(half));
-      }
-      if (tap.firstCreated) orderTemplate = await reliable.orderDocument(tap.firstCreated);
-
-      // (b) the database ceiling, while the services idle
-      if (config.parts.has('driver')) {
-        const template = orderTemplate ?? { status: 'PENDING', lines: [], outbox: [] };
-        const driver = await DriverInsertBaseline.connect(infra.mongoUri, `bench_${runId}_driver`);
-        const meter = new UsageMeter(new Map(infraProcesses));
-        try {
-          for (const connections of config.steps) {
-            meter.start();
-            const result = await driver.step(template, connections, config.durationS);
-            const step = plainResult(
-              { pipeline: 'driver-insert', kind: 'ramp', connections },
-              result,
-              meter.stop(),
+          await reliable.stop(['order-service', 'inventory-service']);
+          for (const [service, dir] of [
+            ['order-service', dirs.order],
+            ['inventory-service', dirs.inventory],
+          ] as const) {
+            const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+            if (!file) continue;
+            const summary = summarizeProfile(
+              service,
+              JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile,
+              step.window && {
+                fromUs: step.window.monotonicStartUs,
+                toUs: step.window.monotonicEndUs,
+              },
             );
-            steps.push(step);
-            log(line(step));
+            profiles.push(summary);
+            log(
+              `${service} profile: ${summary.idlePercent.toFixed(0)} % idle; top ${summary.top
+                .slice(0, 5)
+                .map((e) => `${e.functionName} ${e.selfPercent.toFixed(1)}%`)
+                .join(', ')}`,
+            );
           }
-        } finally {
-          await driver.close();
+          await reliable.startAgain(envs);
         }
-      }
 
-      // A CPU profile of order and inventory at the peak concurrency
-      if (peakStep && config.parts.has('profile')) {
-        log('restarting order and inventory with --cpu-prof');
-        const dirs = {
-          order: join(WORK_DIR, `profile-${runId}-order`),
-          inventory: join(WORK_DIR, `profile-${runId}-inventory`),
-        };
-        const envs = await reliable.stop(['order-service', 'inventory-service']);
-        await reliable.startAgain(envs, (name) => ({
-          NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${name === 'order-service' ? dirs.order : dirs.inventory}`,
-        }));
-        const step = await sagaStep(
-          { pipeline: 'reliable', kind: 'profile', connections: peakStep.connections },
-          { ...load, url: reliable.orderUrl },
-          tap,
-          serviceMeter(),
-          config.drainTimeoutS,
-          dbCommands,
-        );
-        steps.push(step);
-        log(line(step));
-        await reliable.stop(['order-service', 'inventory-service']);
-        for (const [service, dir] of [
-          ['order-service', dirs.order],
-          ['inventory-service', dirs.inventory],
-        ] as const) {
-          const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-          if (!file) continue;
-          const summary = summarizeProfile(
-            service,
-            JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile,
-            step.window && {
-              fromUs: step.window.monotonicStartUs,
-              toUs: step.window.monotonicEndUs,
-            },
+        // The same half-peak step with N× the products and orders
+        const half = steps.find((s) => s.pipeline === 'reliable' && s.kind === 'half-peak');
+        if (half && config.parts.has('data')) {
+          const target = config.products * config.dataFactor;
+          const before = await reliable.inspect();
+          const more = Math.max(
+            0,
+            (half.data?.orders ?? before.orders) * config.dataFactor - before.orders,
           );
-          profiles.push(summary);
           log(
-            `${service} profile: ${summary.idlePercent.toFixed(0)} % idle; top ${summary.top
-              .slice(0, 5)
-              .map((e) => `${e.functionName} ${e.selfPercent.toFixed(1)}%`)
-              .join(', ')}`,
+            `data ×${config.dataFactor}: stopping order and inventory; writing products ` +
+              `${config.products}..${target - 1} and ${more} confirmed orders with reservations and holds`,
           );
+          const envs = await reliable.stop(['order-service', 'inventory-service']);
+          await reliable.seedData(envs, { from: config.products, to: target }, more);
+          await reliable.startAgain(envs);
+          const counts = await reliable.inspect();
+          const after = await sagaStep(
+            {
+              pipeline: 'reliable',
+              kind: 'data-after',
+              connections: half.connections,
+              overallRate: half.targetRate ?? 1,
+            },
+            { ...load, url: reliable.orderUrl },
+            tap,
+            serviceMeter(),
+            config.drainTimeoutS,
+            dbCommands,
+          );
+          steps.push({ ...after, data: counts });
+          log(line(after));
         }
-        await reliable.startAgain(envs);
+      } finally {
+        await tap?.close();
+        log('stopping the services');
+        await reliable.dispose();
+        await sink.stop();
       }
-
-      // The same half-peak step with N× the products and orders
-      const half = steps.find((s) => s.pipeline === 'reliable' && s.kind === 'half-peak');
-      if (half && config.parts.has('data')) {
-        const target = config.products * config.dataFactor;
-        const before = await reliable.inspect();
-        const more = Math.max(
-          0,
-          (half.data?.orders ?? before.orders) * config.dataFactor - before.orders,
-        );
-        log(
-          `data ×${config.dataFactor}: stopping order and inventory; writing products ` +
-            `${config.products}..${target - 1} and ${more} confirmed orders with reservations and holds`,
-        );
-        const envs = await reliable.stop(['order-service', 'inventory-service']);
-        await reliable.seedData(envs, { from: config.products, to: target }, more);
-        await reliable.startAgain(envs);
-        const counts = await reliable.inspect();
-        const after = await sagaStep(
-          {
-            pipeline: 'reliable',
-            kind: 'data-after',
-            connections: half.connections,
-            overallRate: half.targetRate ?? 1,
-          },
-          { ...load, url: reliable.orderUrl },
-          tap,
-          serviceMeter(),
-          config.drainTimeoutS,
-          dbCommands,
-        );
-        steps.push({ ...after, data: counts });
-        log(line(after));
-      }
-    } finally {
-      await tap?.close();
-      log('stopping the services');
-      await reliable.dispose();
-      await sink.stop();
+    } catch (err) {
+      failed('system', err);
     }
   }
 
   // (c) the naive pipeline
   if (config.parts.has('naive')) {
-    log(
-      'starting the naive pipeline (ClientProxy.emit over RMQ, no outbox, confirms or idempotency)',
-    );
-    const runId = Math.random().toString(16).slice(2, 8);
-    const naive = await NaivePipeline.start(infra, runId, config.products);
-    cleanups.push(() => naive.dispose());
-    const tap = await SagaTap.open(naive.amqpUrl, NAIVE_EXCHANGE, nestPackets);
-    const meter = () =>
-      new UsageMeter(
-        new Map([
-          ['naive-order', naive.order.pid],
-          ['naive-inventory', naive.inventory.pid],
-          ...infraProcesses,
-        ]),
-      );
     try {
-      for (const connections of config.steps) {
-        const step = await sagaStep(
-          { pipeline: 'naive', kind: 'ramp', connections },
-          {
-            url: naive.orderUrl,
-            path: '/orders',
-            request: () => naive.request(),
-            durationS: config.durationS,
-          },
-          tap,
-          meter(),
-          config.drainTimeoutS,
-          dbCommands,
+      log(
+        'starting the naive pipeline (ClientProxy.emit over RMQ, no outbox, confirms or idempotency)',
+      );
+      const runId = Math.random().toString(16).slice(2, 8);
+      const naive = await NaivePipeline.start(infra, runId, config.products);
+      cleanups.push(() => naive.dispose());
+      const tap = await SagaTap.open(naive.amqpUrl, NAIVE_EXCHANGE, nestPackets);
+      const meter = () =>
+        new UsageMeter(
+          new Map([
+            ['naive-order', naive.order.pid],
+            ['naive-inventory', naive.inventory.pid],
+            ...infraProcesses,
+          ]),
         );
-        steps.push(step);
-        log(line(step));
+      try {
+        for (const connections of config.steps) {
+          const step = await sagaStep(
+            { pipeline: 'naive', kind: 'ramp', connections },
+            {
+              url: naive.orderUrl,
+              path: '/orders',
+              request: () => naive.request(),
+              durationS: config.durationS,
+            },
+            tap,
+            meter(),
+            config.drainTimeoutS,
+            dbCommands,
+          );
+          steps.push(step);
+          log(line(step));
+        }
+      } finally {
+        await tap.close();
+        await naive.dispose();
       }
-    } finally {
-      await tap.close();
-      await naive.dispose();
+    } catch (err) {
+      failed('naive', err);
     }
   }
 

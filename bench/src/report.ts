@@ -172,7 +172,6 @@ function usage(processes: readonly ProcessUsage[]): string {
 const STEP_LABEL: Record<StepResult['kind'], string> = {
   ramp: '',
   'half-peak': 'half of peak',
-  'data-before': 'data ×1',
   'data-after': 'data ×N',
   profile: 'profiled',
 };

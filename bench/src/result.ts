@@ -3,8 +3,11 @@ import type { LatencySummary } from './stats';
 
 export type Pipeline = 'reliable' | 'naive' | 'bare-http' | 'driver-insert';
 
-/** ramp: a concurrency step; half-peak: rate-limited to half the peak; data-*: before/after 10×. */
-export type StepKind = 'ramp' | 'half-peak' | 'data-before' | 'data-after' | 'profile';
+/**
+ * ramp: a concurrency step; half-peak: rate-limited to half the peak; data-after: half-peak
+ * again with N× the data; profile: the peak's concurrency under the CPU profiler.
+ */
+export type StepKind = 'ramp' | 'half-peak' | 'data-after' | 'profile';
 
 export interface ProcessUsage {
   readonly name: string;
