@@ -45,7 +45,7 @@ export async function driveLoad(options: LoadOptions): Promise<LoadResult> {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(20_000),
       });
       const text = await response.text();
       result.requests++;
@@ -80,8 +80,9 @@ export async function driveLoad(options: LoadOptions): Promise<LoadResult> {
     const id = String(created.body.id);
     // Wait for the saga, then cancel the confirmed order: its stock comes back, so a repeated
     // run finds the same stock.
-    for (let i = 0; i < 30; i++) {
-      await sleep(500);
+    // Poll with backoff (0.5, 1, 2, 4, 4, ... s): polling must not be the load itself.
+    for (let i = 0, wait = 500; i < 12; i++, wait = Math.min(wait * 2, 4_000)) {
+      await sleep(wait);
       const read = await call('GET', `${options.orderUrl}/orders/${id}`);
       const status = read.body.status;
       if (status === 'CONFIRMED') {

@@ -193,7 +193,7 @@ async function main(): Promise<number> {
       serviceUrls,
       token,
       durationMs: loadSeconds * 1000,
-      ordersPerSecond: 2,
+      ordersPerSecond: 1.5,
       progress: info,
     });
     info(
