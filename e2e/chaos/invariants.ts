@@ -98,6 +98,7 @@ export function checkInvariants(o: Observed): Row[] {
       accepted - stuck.length - lost.length - unknown.length,
       [
         ...stuck.map((p) => `order ${p.id} is ${o.finalOrders.get(p.id)?.status}`),
+        ...lost.map((p) => `order ${p.id} not found`),
         ...unknown.map((p) => `order ${p.id} could not be read`),
       ],
     ),
