@@ -30,9 +30,13 @@ ensure_go_tool() { # name module version
 
 # FerretDB embeds its version from build/version/version.txt, which the module zip lacks
 # (a plain `go install` panics at start): build from a copy of the module with that file written.
+# One line is patched (decision 0010): its SQLite backend looks documents up by `_id` with the
+# expression `->'$._id'`, while the unique index it creates is on `->"_id"`; SQLite uses an
+# expression index only for the same expression, so every lookup by `_id` scanned the table.
+FERRETDB_BUILD=$FERRETDB_VERSION-id-index
 ensure_ferretdb() {
   local version=$FERRETDB_VERSION
-  if [[ -x "$TOOLS/bin/ferretdb" && -f "$TOOLS/bin/.ferretdb-$version" ]]; then return; fi
+  if [[ -x "$TOOLS/bin/ferretdb" && -f "$TOOLS/bin/.ferretdb-$FERRETDB_BUILD" ]]; then return; fi
   command -v go >/dev/null || die "ferretdb needs Go to build"
   step "building ferretdb $version (Go module)"
   local src tmp
@@ -41,9 +45,15 @@ ensure_ferretdb() {
   tmp=$(mktemp -d)
   cp -r "$src/." "$tmp/" && chmod -R u+w "$tmp"
   echo "$version" >"$tmp/build/version/version.txt"
-  (cd "$tmp" && go build -trimpath -o "$TOOLS/bin/ferretdb" ./cmd/ferretdb)
+  local metadata="$tmp/internal/backends/sqlite/metadata/metadata.go"
+  grep -qF "IDColumn = DefaultColumn + \"->'\$._id'\"" "$metadata" ||
+    die "FerretDB $version: the _id lookup expression to patch was not found in $metadata"
+  sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->'_id'\"|" "$metadata"
+  (cd "$tmp" && go build -trimpath -o "$tmp/ferretdb.bin" ./cmd/ferretdb)
+  mv -f "$tmp/ferretdb.bin" "$TOOLS/bin/ferretdb" # a running server keeps its old file
   rm -rf "$tmp"
-  touch "$TOOLS/bin/.ferretdb-$version"
+  rm -f "$TOOLS/bin"/.ferretdb-*
+  touch "$TOOLS/bin/.ferretdb-$FERRETDB_BUILD"
 }
 
 ensure_verdaccio() {
