@@ -96,7 +96,8 @@ async function main(): Promise<void> {
     log(`${part} failed: ${message}`);
     notes.push(`The ${part} part failed and its remaining steps are missing: ${message}`);
   };
-  const infraProcesses = infraPids(infra);
+  const infraProcesses = () => infraPids(infra);
+  const sharedPids = () => new Map(infraPids(infra).filter(([name]) => name !== 'bench client'));
   const counter = await DbCommandCounter.connect(infra.mongoUri);
   const dbCommands = () => counter.total();
 
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
               ['order', reliable.pidOf('order-service')!],
               ['inventory', reliable.pidOf('inventory-service')!],
               ['notification', reliable.pidOf('notification-service')!],
-              ...infraProcesses,
+              ...infraProcesses(),
             ]),
           );
         const load = {
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
               serviceMeter(),
               config.drainTimeoutS,
               dbCommands,
+              sharedPids,
             );
             steps.push(step);
             log(line(step));
@@ -211,6 +213,7 @@ async function main(): Promise<void> {
             serviceMeter(),
             config.drainTimeoutS,
             dbCommands,
+            sharedPids,
           );
           steps.push({ ...half, data: counts });
           log(line(half));
@@ -224,7 +227,7 @@ async function main(): Promise<void> {
             infra.mongoUri,
             `bench_${runId}_driver`,
           );
-          const meter = new UsageMeter(new Map(infraProcesses));
+          const meter = new UsageMeter(new Map(infraProcesses()));
           try {
             for (const connections of config.steps) {
               meter.start();
@@ -260,6 +263,7 @@ async function main(): Promise<void> {
             serviceMeter(),
             config.drainTimeoutS,
             dbCommands,
+            sharedPids,
           );
           steps.push(step);
           log(line(step));
@@ -318,6 +322,7 @@ async function main(): Promise<void> {
             serviceMeter(),
             config.drainTimeoutS,
             dbCommands,
+            sharedPids,
           );
           steps.push({ ...after, data: counts });
           log(line(after));
@@ -348,7 +353,7 @@ async function main(): Promise<void> {
           new Map([
             ['naive-order', naive.order.pid],
             ['naive-inventory', naive.inventory.pid],
-            ...infraProcesses,
+            ...infraProcesses(),
           ]),
         );
       try {
@@ -365,6 +370,7 @@ async function main(): Promise<void> {
             meter(),
             config.drainTimeoutS,
             dbCommands,
+            sharedPids,
           );
           steps.push(step);
           log(line(step));

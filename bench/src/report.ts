@@ -180,7 +180,8 @@ function stepLabel(s: StepResult): string {
   const rate = s.targetRate !== undefined ? ` @${num(s.targetRate)}/s` : '';
   const extra = STEP_LABEL[s.kind];
   const data = s.data ? ` (${num(s.data.products)} products, ${num(s.data.orders)} orders)` : '';
-  return `c=${s.connections}${rate}${extra ? ` ${extra}` : ''}${data}`;
+  const disturbed = s.disturbed ? ` ⚠ ${s.disturbed}` : '';
+  return `c=${s.connections}${rate}${extra ? ` ${extra}` : ''}${data}${disturbed}`;
 }
 
 /** The step table: one row per step, latencies in ms as p50 / p95 / p99. */

@@ -47,6 +47,8 @@ export interface StepResult {
   readonly dbCommandsPerOrder?: number;
   /** The step on the machine's monotonic clock (µs), to cut CPU profiles to it. */
   readonly window?: { readonly monotonicStartUs: number; readonly monotonicEndUs: number };
+  /** What disturbed the step (the shared broker or database restarted during it). */
+  readonly disturbed?: string;
   /** Documents in the database when the step ran (data steps). */
   readonly data?: { readonly products: number; readonly orders: number };
 }

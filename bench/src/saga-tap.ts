@@ -46,36 +46,63 @@ export interface Completion {
 
 export class SagaTap {
   events = 0;
+  /** Times the tap lost its connection (a broker restart) and opened it again. */
+  reconnects = 0;
   /** The body of the first created event seen (a sample of what the service writes). */
   firstCreated: string | undefined;
   private readonly created = new Map<string, number>();
   private readonly early = new Map<string, number>();
   private readonly completions: Completion[] = [];
+  private connection: amqp.ChannelModel | undefined;
+  private closing = false;
 
   private constructor(
-    private readonly connection: amqp.ChannelModel,
+    private readonly amqpUrl: string,
+    private readonly exchange: string,
     private readonly classify: Classifier,
   ) {}
 
   static async open(amqpUrl: string, exchange: string, classify: Classifier): Promise<SagaTap> {
-    const connection = await amqp.connect(amqpUrl);
-    const tap = new SagaTap(connection, classify);
+    const tap = new SagaTap(amqpUrl, exchange, classify);
+    await tap.connect();
+    return tap;
+  }
+
+  private async connect(): Promise<void> {
+    const connection = await amqp.connect(this.amqpUrl);
+    connection.on('error', () => undefined);
+    connection.on('close', () => {
+      if (this.closing) return;
+      this.reconnects++;
+      void this.reconnect();
+    });
     const channel = await connection.createChannel();
-    await channel.checkExchange(exchange);
+    await channel.checkExchange(this.exchange);
     const { queue } = await channel.assertQueue('', {
       exclusive: true,
       autoDelete: true,
       durable: false,
     });
-    await channel.bindQueue(queue, exchange, '#');
+    await channel.bindQueue(queue, this.exchange, '#');
     await channel.consume(
       queue,
-      (msg) => msg && tap.seen(msg.fields.routingKey, msg.content.toString()),
-      {
-        noAck: true,
-      },
+      (msg) => msg && this.seen(msg.fields.routingKey, msg.content.toString()),
+      { noAck: true },
     );
-    return tap;
+    this.connection = connection;
+  }
+
+  /** After a broker restart: open again every second until it works (what was sent meanwhile is not seen). */
+  private async reconnect(): Promise<void> {
+    while (!this.closing) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      try {
+        await this.connect();
+        return;
+      } catch {
+        // still down
+      }
+    }
   }
 
   private seen(routingKey: string, body: string): void {
@@ -113,6 +140,7 @@ export class SagaTap {
   }
 
   async close(): Promise<void> {
-    await this.connection.close().catch(() => undefined);
+    this.closing = true;
+    await this.connection?.close().catch(() => undefined);
   }
 }

@@ -6,6 +6,18 @@ import type { Pipeline, StepKind, StepResult } from './result';
 import type { SagaTap } from './saga-tap';
 import { summarize } from './stats';
 
+/** Pids of the shared broker and database at a moment: a change means one was restarted. */
+export type InfraPids = () => ReadonlyMap<string, number>;
+
+function restartedBetween(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+): string[] {
+  return [...before]
+    .filter(([name, pid]) => after.get(name) !== pid)
+    .map(([name]) => `${name} restarted`);
+}
+
 export interface StepPlan {
   readonly pipeline: Pipeline;
   readonly kind: StepKind;
@@ -40,7 +52,10 @@ export async function sagaStep(
   meter: UsageMeter,
   drainTimeoutS: number,
   dbCommands?: () => Promise<number>,
+  infraPids?: InfraPids,
 ): Promise<StepResult> {
+  const pidsBefore = infraPids?.() ?? new Map<string, number>();
+  const reconnectsBefore = tap.reconnects;
   const commandsBefore = dbCommands ? await dbCommands() : Number.NaN;
   meter.start();
   const eventsBefore = tap.events;
@@ -58,6 +73,10 @@ export async function sagaStep(
   const usage = meter.stop();
   const commands = dbCommands ? (await dbCommands()) - commandsBefore : Number.NaN;
   const completions = window();
+  const disturbed = [
+    ...restartedBetween(pidsBefore, infraPids?.() ?? new Map<string, number>()),
+    ...(tap.reconnects > reconnectsBefore ? ['the tap lost the broker'] : []),
+  ];
   const lastDone = completions.reduce((m, c) => Math.max(m, c.doneMs), result.startedAt + 1);
   return {
     ...plainResult(plan, result, usage),
@@ -72,5 +91,6 @@ export async function sagaStep(
       ? { dbCommandsPerOrder: commands / result.accepted }
       : {}),
     window: { monotonicStartUs, monotonicEndUs },
+    ...(disturbed.length ? { disturbed: [...new Set(disturbed)].join(', ') } : {}),
   };
 }
