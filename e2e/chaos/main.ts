@@ -22,7 +22,7 @@ import {
   type System,
 } from '../src';
 import { DuplicateInjector } from './duplicates';
-import { faultPlan, runFaults, type FaultRecord } from './faults';
+import { describeFault, faultPlan, runFaults, type FaultRecord } from './faults';
 import { checkInvariants, formatTable } from './invariants';
 import { OrderStream, type Customer, type Product } from './load';
 import { Mailbox } from './mailbox';
@@ -382,9 +382,8 @@ async function run(system: System, withInfra: boolean): Promise<number> {
       `(${resent} resent with the same Message-ID)`,
   );
   for (const f of faults) {
-    console.log(
-      `  fault at ${(f.atMs / 1000).toFixed(1)}s: ${f.fault.kind === 'kill' ? `SIGKILL ${f.fault.service}` : `restart ${f.fault.part}`}, recovered in ${f.tookMs} ms${f.error ? ` (FAILED: ${f.error})` : ''}`,
-    );
+    const outcome = f.error ? `FAILED: ${f.error}` : `recovered in ${f.tookMs} ms`;
+    console.log(`  fault at ${(f.atMs / 1000).toFixed(1)}s: ${describeFault(f.fault)}, ${outcome}`);
   }
   console.log('');
   console.log(formatTable(rows));
