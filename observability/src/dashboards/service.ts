@@ -84,16 +84,21 @@ function messaging(job: string, publishes: boolean): RowSpec {
         ],
       },
       {
-        title: 'Outbox pending and publish lag p95',
-        description: 'Events not yet confirmed (left axis) and write-to-confirm lag.',
+        title: 'Outbox pending',
+        description: 'Events written with their state change and not yet confirmed by the broker.',
         unit: 'short',
-        queries: [
-          q(`sum (eventshop_outbox_pending{${sel}})`, 'pending'),
+        queries: [q(`sum (eventshop_outbox_pending{${sel}})`, 'pending')],
+      },
+      {
+        title: 'Outbox publish lag (p50, p95, p99)',
+        description: 'From the write of an event to the broker confirm of its publish.',
+        unit: 's',
+        queries: [0.5, 0.95, 0.99].map((p) =>
           q(
-            `histogram_quantile(0.95, sum by (le) (rate(eventshop_outbox_publish_lag_seconds_bucket{${sel}}[${RATE}])))`,
-            'lag p95 (s)',
+            `histogram_quantile(${p}, sum by (le) (rate(eventshop_outbox_publish_lag_seconds_bucket{${sel}}[${RATE}])))`,
+            `p${p * 100}`,
           ),
-        ],
+        ),
       },
     );
   }
