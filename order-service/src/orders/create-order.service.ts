@@ -24,6 +24,7 @@ import { CatalogRepository } from '../persistence/catalog.repository';
 import { IdempotencyKeysRepository } from '../persistence/idempotency-keys.repository';
 import { OrdersRepository } from '../persistence/orders.repository';
 import { OrderEvents } from './order-events';
+import { PendingDueList } from './pending-due-list';
 
 export interface CreateOrderResult {
   order: Order;
@@ -41,6 +42,7 @@ export class CreateOrderService {
     private readonly keys: IdempotencyKeysRepository,
     private readonly metrics: OrderMetrics,
     private readonly events: OrderEvents,
+    private readonly pending: PendingDueList,
   ) {}
 
   async create(
@@ -136,6 +138,7 @@ export class CreateOrderService {
       const existing = await this.orders.findById(orderId);
       if (existing) return { order: existing.order, replayed: true };
     }
+    this.pending.add(order.id, order.createdAt);
     this.metrics.entered(OrderStatus.Pending);
     return { order, replayed: false };
   }

@@ -1,11 +1,12 @@
 // The pending-timeout rule: a PENDING order older than ORDER_PENDING_TIMEOUT is REJECTED
 // (reason timeout) with a cancellation, so a reservation inventory still makes is released.
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectConfig } from '@eventshop/service-kit';
+import { GuardedWrites, InjectConfig } from '@eventshop/service-kit';
 import type { OrderConfig } from '../config/order-env';
 import { expirePending } from '../domain/order';
 import { OrdersRepository } from '../persistence/orders.repository';
 import { OrderTransitions } from './order-transitions';
+import { PendingDueList } from './pending-due-list';
 
 const BATCH = 100;
 
@@ -17,19 +18,25 @@ export class ExpirePendingOrdersService {
     private readonly orders: OrdersRepository,
     private readonly transitions: OrderTransitions,
     @InjectConfig() private readonly config: Pick<OrderConfig, 'ORDER_PENDING_TIMEOUT'>,
+    private readonly pending: PendingDueList,
+    private readonly guarded: GuardedWrites,
   ) {}
 
   /** One pass: expires every overdue PENDING order; returns how many it expired. */
   async expireOverdue(now = new Date()): Promise<number> {
     const timeoutMs = this.config.ORDER_PENDING_TIMEOUT;
+    const cutoff = new Date(now.getTime() - timeoutMs);
+    // On FerretDB (one writing process per database; GuardedWrites in `in-process` mode) the
+    // overdue orders come from the in-memory due list, loaded by one scan at the first pass;
+    // elsewhere from the indexed query `{ status, createdAt }`. Each order is then changed by
+    // `_id` with its revision guard, so an order confirmed meanwhile is left alone.
+    const fromMemory = (await this.guarded.mode()) === 'in-process';
+    if (fromMemory) await this.pending.ensureLoaded(() => this.orders.findAllPending());
     let expired = 0;
-    // A scan (sweepers may scan); each order is then changed by `_id` with its revision guard,
-    // so an order confirmed meanwhile is left alone.
     for (;;) {
-      const ids = await this.orders.findPendingCreatedBefore(
-        new Date(now.getTime() - timeoutMs),
-        BATCH,
-      );
+      const ids = fromMemory
+        ? this.pending.overdue(cutoff, BATCH)
+        : await this.orders.findPendingCreatedBefore(cutoff, BATCH);
       let changed = 0;
       for (const id of ids) {
         const outcome = await this.transitions.apply(id, (order, at) =>

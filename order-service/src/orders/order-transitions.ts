@@ -2,10 +2,11 @@
 // again. Every saga step and the customer's cancel go through here, so each is one guarded
 // single-document update and a duplicate decides "unchanged" the second time.
 import { Injectable } from '@nestjs/common';
-import { sagaOutcome, type Order, type Transition } from '../domain/order';
+import { OrderStatus, sagaOutcome, type Order, type Transition } from '../domain/order';
 import { OrderMetrics } from '../metrics/order-metrics';
 import { OrdersRepository } from '../persistence/orders.repository';
 import { OrderEvents } from './order-events';
+import { PendingDueList } from './pending-due-list';
 
 export type TransitionOutcome =
   | { kind: 'not_found' }
@@ -23,6 +24,7 @@ export class OrderTransitions {
     private readonly orders: OrdersRepository,
     private readonly events: OrderEvents,
     private readonly metrics: OrderMetrics,
+    private readonly pending: PendingDueList,
   ) {}
 
   async apply(
@@ -31,12 +33,17 @@ export class OrderTransitions {
   ): Promise<TransitionOutcome> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const stored = await this.orders.findById(orderId);
-      if (stored === undefined) return { kind: 'not_found' };
+      if (stored === undefined) {
+        this.pending.remove(orderId);
+        return { kind: 'not_found' };
+      }
+      if (stored.order.status !== OrderStatus.Pending) this.pending.remove(orderId);
       const now = new Date();
       const t = decide(stored.order, now);
       if (t.kind !== 'changed') return { ...t, order: stored.order };
       const events = this.events.toCloudEvents(t.events, now, stored.correlationId);
       if (!(await this.orders.saveTransition(stored, t.order, events))) continue;
+      if (t.order.status !== OrderStatus.Pending) this.pending.remove(orderId);
       if (t.order.status !== stored.order.status) this.metrics.entered(t.order.status);
       const outcome = sagaOutcome(stored.order, t.order);
       if (outcome !== undefined) this.metrics.sagaEnded(outcome, stored.order.createdAt, now);

@@ -24,6 +24,7 @@ import { CreateOrderService } from './create-order.service';
 import { OrderTransitions } from './order-transitions';
 import { QueryOrdersService } from './query-orders.service';
 import { ExpirePendingOrdersService } from './expire-pending-orders.service';
+import { PendingDueList } from './pending-due-list';
 import { Sweepers } from './sweepers';
 
 export const ORDER_MODELS = [
@@ -56,6 +57,7 @@ export const ORDER_MODELS = [
     QueryOrdersService,
     CancelOrderService,
     ExpirePendingOrdersService,
+    PendingDueList,
     Sweepers,
   ],
   exports: [OrdersRepository, CatalogRepository, IdempotencyKeysRepository, OrderTransitions],

@@ -3,26 +3,31 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { GuardedWrites } from '@eventshop/service-kit';
 import type { CatalogEntry } from '../domain/catalog';
 import { CATALOG_MODEL, type CatalogDocument } from './catalog.schema';
 import { isDuplicateKeyError } from './mongo-errors';
 
 @Injectable()
 export class CatalogRepository {
-  constructor(@InjectModel(CATALOG_MODEL) private readonly catalog: Model<CatalogDocument>) {}
+  constructor(
+    @InjectModel(CATALOG_MODEL) private readonly catalog: Model<CatalogDocument>,
+    private readonly guarded: GuardedWrites,
+  ) {}
 
   async applyIfNewer(entry: CatalogEntry, now: Date): Promise<'applied' | 'stale'> {
     const { sku, ...fields } = entry;
     try {
       // Matches only a held copy with a lower version; with none held, the upsert inserts. A held
-      // copy at this version or higher makes the upsert collide on `_id`: stale.
-      const result = await this.catalog
-        .updateOne(
-          { _id: sku, version: { $lt: entry.version } },
-          { $set: { ...fields, updatedAt: now } },
-          { upsert: true },
-        )
-        .exec();
+      // copy at this version or higher makes the upsert collide on `_id`: stale. (GuardedWrites:
+      // on FerretDB the server sees `{ _id }` only, the version is compared in process.)
+      const result = await this.guarded.updateOne(
+        this.catalog,
+        sku,
+        { version: { $lt: entry.version } },
+        { $set: { ...fields, updatedAt: now } },
+        { upsert: true },
+      );
       return result.modifiedCount + result.upsertedCount > 0 ? 'applied' : 'stale';
     } catch (err) {
       if (isDuplicateKeyError(err)) return 'stale';

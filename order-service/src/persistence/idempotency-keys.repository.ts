@@ -3,6 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { GuardedWrites } from '@eventshop/service-kit';
 import type { IdempotencyRecord } from '../domain/idempotency';
 import { IDEMPOTENCY_KEY_MODEL, type IdempotencyKeyDocument } from './idempotency-key.schema';
 import { isDuplicateKeyError } from './mongo-errors';
@@ -11,6 +12,7 @@ import { isDuplicateKeyError } from './mongo-errors';
 export class IdempotencyKeysRepository {
   constructor(
     @InjectModel(IDEMPOTENCY_KEY_MODEL) private readonly keys: Model<IdempotencyKeyDocument>,
+    private readonly guarded: GuardedWrites,
   ) {}
 
   async find(id: string): Promise<IdempotencyRecord | undefined> {
@@ -24,10 +26,15 @@ export class IdempotencyKeysRepository {
     };
   }
 
-  /** False when a record with this id exists already (another request won the race). */
+  /**
+   * False when a record with this id exists already (another request won the race). Under the
+   * key's lock, so it cannot land between the read and the delete of `deleteExpired`.
+   */
   async insert(id: string, record: IdempotencyRecord, now: Date): Promise<boolean> {
     try {
-      await this.keys.collection.insertOne({ _id: id, ...record, createdAt: now } as never);
+      await this.guarded.exclusive(this.keys, id, () =>
+        this.keys.collection.insertOne({ _id: id, ...record, createdAt: now } as never),
+      );
       return true;
     } catch (err) {
       if (isDuplicateKeyError(err)) return false;
@@ -37,9 +44,10 @@ export class IdempotencyKeysRepository {
 
   /** Removes one expired record, only if it is still the one that was read. */
   async deleteExpired(id: string, record: IdempotencyRecord): Promise<void> {
-    await this.keys
-      .deleteOne({ _id: id, orderId: record.orderId, expiresAt: record.expiresAt })
-      .exec();
+    await this.guarded.deleteOne(this.keys, id, {
+      orderId: record.orderId,
+      expiresAt: record.expiresAt,
+    });
   }
 
   /** Sweeper: removes every record expired at `now`; returns how many. */

@@ -129,6 +129,15 @@ export class OrdersRepository {
     };
   }
 
+  /** Every PENDING order's id and creation time: one scan, when the due list is first loaded. */
+  async findAllPending(): Promise<{ id: string; createdAt: Date }[]> {
+    const docs = await this.orders
+      .find({ status: 'PENDING' })
+      .lean<{ _id: string; createdAt: Date }[]>()
+      .exec();
+    return docs.map((d) => ({ id: d._id, createdAt: new Date(d.createdAt) }));
+  }
+
   /** Ids of PENDING orders created before the cutoff, oldest first (sweeper scan). */
   async findPendingCreatedBefore(cutoff: Date, limit: number): Promise<string[]> {
     const docs = await this.orders
