@@ -17,6 +17,7 @@ import { EXCHANGE as NAIVE_EXCHANGE } from './naive/naive-env';
 import { pidListeningOn, UsageMeter } from './proc';
 import { summarizeProfile, type CpuProfile } from './profile';
 import { ReliableSystem } from './reliable';
+import type { ServiceName } from '@eventshop/e2e/dist/index.js';
 import { evaluateTargets, markdownReport, peak, rampSteps, stepTable, targetTable } from './report';
 import type { ProfileSummary, RunResult, StepResult } from './result';
 import { cloudEvents, nestPackets, SagaTap } from './saga-tap';
@@ -63,6 +64,25 @@ function infraPids(infra: { amqpUrl: string; mongoUri: string }): [string, numbe
   ];
 }
 
+/** Which code ran: the commit, and the service folders that differ from it (a shared working tree). */
+function provenance(): string | undefined {
+  const root = join(PACKAGE_DIR, '..');
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head.status !== 0) return undefined;
+  const folders = ['order-service', 'inventory-service', 'notification-service', 'e2e'];
+  const dirty = new Set(
+    git('status', '--porcelain', '--', ...folders)
+      .stdout.split('\n')
+      .filter((l) => l.length > 3)
+      .map((l) => l.slice(3).split('/')[0]),
+  );
+  return (
+    `The services ran as built from commit ${head.stdout.trim()}` +
+    (dirty.size ? `, with uncommitted changes in ${[...dirty].join(', ')}.` : '.')
+  );
+}
+
 /** What to undo when the run is interrupted (Ctrl-C): services, helper processes, vhosts, databases. */
 const cleanups: (() => Promise<unknown>)[] = [];
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -87,6 +107,8 @@ async function main(): Promise<void> {
     'Saga latency: from the time stamped on the order-created event to the outcome event reaching the broker (a tap queue bound to # in the run’s vhost). Sagas/s: completed sagas of the step over the time from its start to its last completion.',
     'The notification service mails to a discarding SMTP server of the run, not to the shared Mailpit.',
   ];
+  const origin = provenance();
+  if (origin) notes.push(origin);
   const loadAverageAtStart = loadavg();
   log(
     `settings: ${JSON.stringify({ ...config, parts: [...config.parts] })}; load average ${loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}`,
@@ -293,39 +315,44 @@ async function main(): Promise<void> {
           await reliable.startAgain(envs);
         }
 
-        // The same half-peak step with N× the products and orders
+        // The half-peak step before and after growing products and orders N×, each time on
+        // freshly started services (no backlog, same rate), so that only the data differs.
         const half = steps.find((s) => s.pipeline === 'reliable' && s.kind === 'half-peak');
         if (half && config.parts.has('data')) {
-          const target = config.products * config.dataFactor;
+          const services: ServiceName[] = ['order-service', 'inventory-service'];
+          const atHalfPeak = (kind: 'data-before' | 'data-after') =>
+            sagaStep(
+              {
+                pipeline: 'reliable',
+                kind,
+                connections: half.connections,
+                overallRate: half.targetRate ?? 1,
+              },
+              { ...load, url: reliable.orderUrl },
+              tap!,
+              serviceMeter(),
+              config.drainTimeoutS,
+              dbCommands,
+              sharedPids,
+            );
+          await reliable.startAgain(await reliable.stop(services));
           const before = await reliable.inspect();
-          const more = Math.max(
-            0,
-            (half.data?.orders ?? before.orders) * config.dataFactor - before.orders,
-          );
+          const beforeStep = await atHalfPeak('data-before');
+          steps.push({ ...beforeStep, data: before });
+          log(line(beforeStep));
+          const target = config.products * config.dataFactor;
+          const more = before.orders * (config.dataFactor - 1);
           log(
             `data ×${config.dataFactor}: stopping order and inventory; writing products ` +
               `${config.products}..${target - 1} and ${more} confirmed orders with reservations and holds`,
           );
-          const envs = await reliable.stop(['order-service', 'inventory-service']);
+          const envs = await reliable.stop(services);
           await reliable.seedData(envs, { from: config.products, to: target }, more);
           await reliable.startAgain(envs);
-          const counts = await reliable.inspect();
-          const after = await sagaStep(
-            {
-              pipeline: 'reliable',
-              kind: 'data-after',
-              connections: half.connections,
-              overallRate: half.targetRate ?? 1,
-            },
-            { ...load, url: reliable.orderUrl },
-            tap,
-            serviceMeter(),
-            config.drainTimeoutS,
-            dbCommands,
-            sharedPids,
-          );
-          steps.push({ ...after, data: counts });
-          log(line(after));
+          const after = await reliable.inspect();
+          const afterStep = await atHalfPeak('data-after');
+          steps.push({ ...afterStep, data: after });
+          log(line(afterStep));
         }
       } finally {
         await tap?.close();

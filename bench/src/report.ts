@@ -54,7 +54,7 @@ export function evaluateTargets(run: Pick<RunResult, 'steps'>): Target[] {
   const reliableHttp = peak(reliable, accepted);
   const driverPeak = peak(driver, accepted);
   const half = stepOf(run, 'reliable', 'half-peak');
-  const before = stepOf(run, 'reliable', 'half-peak');
+  const before = stepOf(run, 'reliable', 'data-before') ?? stepOf(run, 'reliable', 'half-peak');
   const after = stepOf(run, 'reliable', 'data-after');
 
   const sagaRatio = ratio(reliableSagas?.saga?.perS, naiveSagas?.saga?.perS);
@@ -172,6 +172,7 @@ function usage(processes: readonly ProcessUsage[]): string {
 const STEP_LABEL: Record<StepResult['kind'], string> = {
   ramp: '',
   'half-peak': 'half of peak',
+  'data-before': 'data ×1',
   'data-after': 'data ×N',
   profile: 'profiled',
 };

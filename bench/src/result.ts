@@ -4,10 +4,11 @@ import type { LatencySummary } from './stats';
 export type Pipeline = 'reliable' | 'naive' | 'bare-http' | 'driver-insert';
 
 /**
- * ramp: a concurrency step; half-peak: rate-limited to half the peak; data-after: half-peak
- * again with N× the data; profile: the peak's concurrency under the CPU profiler.
+ * ramp: a concurrency step; half-peak: rate-limited to half the peak; data-before/after: the
+ * half-peak step on freshly started services before and after growing the data N×; profile: the
+ * peak's concurrency under the CPU profiler.
  */
-export type StepKind = 'ramp' | 'half-peak' | 'data-after' | 'profile';
+export type StepKind = 'ramp' | 'half-peak' | 'data-before' | 'data-after' | 'profile';
 
 export interface ProcessUsage {
   readonly name: string;

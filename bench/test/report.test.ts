@@ -101,6 +101,18 @@ describe('targets and ratios', () => {
     assert.match(http.name, /10× data/);
   });
 
+  test('a data-before step, when there is one, is the base of the data comparison', () => {
+    const withBefore = {
+      steps: [
+        ...run.steps,
+        step({ pipeline: 'reliable', kind: 'data-before', acceptedPerS: 350, http: latency(12) }),
+      ],
+    };
+    const http = evaluateTargets(withBefore).find((t) => t.name.includes('HTTP p50 change'))!;
+    assert.ok(Math.abs(http.value - (13 - 12) / 12) < 1e-9);
+    assert.equal(http.met, true);
+  });
+
   test('a target the run did not measure is neither met nor missed', () => {
     const partial = evaluateTargets({ steps: run.steps.filter((s) => s.pipeline !== 'naive') });
     assert.equal(partial.find((t) => t.name.includes('reliable ÷ naive'))!.met, undefined);
