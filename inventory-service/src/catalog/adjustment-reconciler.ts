@@ -4,11 +4,19 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { GuardedWrites } from '@eventshop/service-kit';
 import { ProductsRepository } from '../persistence/products.repository';
 
 /** A request still running after this long is not running any more. */
 const STALE_AFTER_MS = 60_000;
 const SWEEP_EVERY_MS = 60_000;
+/**
+ * On FerretDB a pass is two collection scans (~1.5–2 s at 20,000 products, holding the
+ * process's only connection). There this process is the database's one writer, so what a crash
+ * left behind is found by the pass a minute after the restart; later passes only catch
+ * requests that failed half-way on a database error, and run hourly.
+ */
+const SINGLE_WRITER_SWEEP_EVERY_MS = 3_600_000;
 const BATCH = 100;
 
 /**
@@ -21,16 +29,35 @@ const BATCH = 100;
 export class AdjustmentReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AdjustmentReconciler.name);
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
-  constructor(private readonly products: ProductsRepository) {}
+  constructor(
+    private readonly products: ProductsRepository,
+    private readonly guarded: GuardedWrites,
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweepQuietly(), SWEEP_EVERY_MS);
-    this.timer.unref();
+    this.schedule(SWEEP_EVERY_MS);
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.closed = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => void this.pass(), delayMs);
+    this.timer.unref();
+  }
+
+  private async pass(): Promise<void> {
+    await this.sweepQuietly();
+    const singleWriter = await this.guarded.mode().then(
+      (mode) => mode === 'in-process',
+      () => false,
+    );
+    this.schedule(singleWriter ? SINGLE_WRITER_SWEEP_EVERY_MS : SWEEP_EVERY_MS);
   }
 
   private async sweepQuietly(): Promise<void> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';
 import type { AnyCloudEvent } from '@eventshop/events-contracts';
-import { EventFactory, OutboxWriter } from '@eventshop/service-kit';
+import { EventFactory, GuardedWrites, OutboxWriter } from '@eventshop/service-kit';
 import type { Hold } from '../domain/holds';
 import type { ReservationRecord, ReservationStatus } from '../domain/reservation-progress';
 import type { OutcomeEvent, ReservationStore, SkuState } from '../reservations/reservation-store';
@@ -11,8 +11,12 @@ import { Product } from './product.schema';
 import { Reservation } from './reservation.schema';
 
 /**
- * The reservation steps on MongoDB / FerretDB: each method is one operation on one document,
- * found by `_id` (first key of the filter, the only filter FerretDB pushes down to SQLite).
+ * The reservation steps on MongoDB / FerretDB: each method is one conditional operation on one
+ * document found by `_id`. The conditional writes go through the kit's GuardedWrites: on MongoDB
+ * one update with `{ _id, ...guard }`; on FerretDB (which scans the collection for any filter but
+ * exactly `{ _id }`) a read by `_id`, the guard checked in process under the document's lock, and
+ * an `_id`-only write. Every write of `products` and `reservations` in this process that can
+ * change a guarded field goes through it (or the OutboxWriter, which uses it).
  * Hold updates go through the driver's collection so the stored hold is exactly
  * `{ orderId, quantity }`, as `$all` and `$pullAll` compare it.
  */
@@ -25,6 +29,7 @@ export class MongoReservationStore implements ReservationStore {
     @InjectModel(Reservation.name) private readonly reservations: Model<Reservation>,
     private readonly outbox: OutboxWriter,
     private readonly events: EventFactory,
+    private readonly guarded: GuardedWrites,
   ) {
     this.skus = products.collection as unknown as mongo.Collection<SkuDocument>;
   }
@@ -101,8 +106,10 @@ export class MongoReservationStore implements ReservationStore {
   }
 
   async markSettled(orderId: string, status: ReservationStatus): Promise<boolean> {
-    const result = await this.reservations.collection.updateOne(
-      { _id: orderId as never, status, settled: false },
+    const result = await this.guarded.updateOne(
+      this.reservations.collection,
+      orderId,
+      { status, settled: false },
       { $set: { settled: true, updatedAt: new Date() } },
     );
     return result.modifiedCount === 1;
@@ -122,13 +129,10 @@ export class MongoReservationStore implements ReservationStore {
   }
 
   async takeHold(sku: string, hold: Hold): Promise<boolean> {
-    const result = await this.skus.updateOne(
-      {
-        _id: sku,
-        active: true,
-        available: { $gte: hold.quantity },
-        holders: { $ne: hold.orderId },
-      },
+    const result = await this.guarded.updateOne(
+      this.skus,
+      sku,
+      { active: true, available: { $gte: hold.quantity }, holders: { $ne: hold.orderId } },
       {
         $inc: { available: -hold.quantity, reserved: hold.quantity },
         $push: { holds: exactHold(hold), holders: hold.orderId },
@@ -139,8 +143,10 @@ export class MongoReservationStore implements ReservationStore {
   }
 
   async returnHold(sku: string, hold: Hold): Promise<boolean> {
-    const result = await this.skus.updateOne(
-      { _id: sku, holders: hold.orderId, holds: { $all: [exactHold(hold)] } },
+    const result = await this.guarded.updateOne(
+      this.skus,
+      sku,
+      { holders: hold.orderId, holds: { $all: [exactHold(hold)] } },
       {
         $pullAll: { holds: [exactHold(hold)], holders: [hold.orderId] },
         $inc: { available: hold.quantity, reserved: -hold.quantity },

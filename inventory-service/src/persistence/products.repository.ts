@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { AnyCloudEvent } from '@eventshop/events-contracts';
-import { OutboxWriter } from '@eventshop/service-kit';
+import { GuardedWrites, OutboxWriter } from '@eventshop/service-kit';
 import type { CatalogEntry } from '../domain/product';
 import { isDuplicateKey } from './mongo-errors';
 import { Product } from './product.schema';
@@ -10,13 +10,18 @@ import { StockAdjustment } from './stock-adjustment.schema';
 
 export type ProductDoc = Omit<Product, 'outbox'>;
 
-/** Catalog and stock-adjustment writes; every one is a single-document operation by `_id`. */
+/**
+ * Catalog and stock-adjustment writes; every one is a single-document operation by `_id`. The
+ * conditional ones (and the marker removal, which changes a guarded field) go through the kit's
+ * GuardedWrites, so on FerretDB the server only ever sees `{ _id }`.
+ */
 @Injectable()
 export class ProductsRepository {
   constructor(
     @InjectModel(Product.name) private readonly products: Model<Product>,
     @InjectModel(StockAdjustment.name) private readonly adjustments: Model<StockAdjustment>,
     private readonly outbox: OutboxWriter,
+    private readonly guarded: GuardedWrites,
   ) {}
 
   async findBySku(sku: string): Promise<ProductDoc | null> {
@@ -98,38 +103,42 @@ export class ProductsRepository {
     delta: number,
     requiredFree: number,
   ): Promise<ProductDoc | null> {
-    return this.products
-      .findOneAndUpdate(
-        {
-          _id: sku,
-          available: { $gte: requiredFree },
-          pendingAdjustments: { $ne: adjustmentId },
-        },
-        {
-          $inc: { onHand: delta, available: delta },
-          $push: { pendingAdjustments: adjustmentId },
-          $set: { updatedAt: new Date() },
-        },
-        { returnDocument: 'after' },
-      )
-      .lean<Product>()
-      .exec();
+    return this.guarded.findOneAndUpdate<Product>(
+      this.products,
+      sku,
+      { available: { $gte: requiredFree }, pendingAdjustments: { $ne: adjustmentId } },
+      {
+        $inc: { onHand: delta, available: delta },
+        $push: { pendingAdjustments: adjustmentId },
+        $set: { updatedAt: new Date() },
+      },
+    );
   }
 
   async completeAdjustment(id: string, after: { onHand: number; available: number }) {
-    await this.adjustments.updateOne(
-      { _id: id, status: 'pending' },
+    await this.guarded.updateOne(
+      this.adjustments,
+      id,
+      { status: 'pending' },
       { $set: { status: 'applied', onHandAfter: after.onHand, availableAfter: after.available } },
     );
   }
 
   async clearAdjustmentMarker(sku: string, id: string): Promise<void> {
-    await this.products.updateOne({ _id: sku }, { $pullAll: { pendingAdjustments: [id] } });
+    // Unguarded, but it changes a field a guard reads: through the lock all the same.
+    await this.guarded.updateOne(
+      this.products,
+      sku,
+      {},
+      { $pullAll: { pendingAdjustments: [id] } },
+    );
   }
 
   async refuseAdjustment(id: string, because: string): Promise<void> {
-    await this.adjustments.updateOne(
-      { _id: id, status: 'pending' },
+    await this.guarded.updateOne(
+      this.adjustments,
+      id,
+      { status: 'pending' },
       { $set: { status: 'refused', refusedBecause: because } },
     );
   }
