@@ -1,12 +1,16 @@
 // Notification records: the claim that lets exactly one delivery of an event send its e-mail,
 // and the final state. Every write is a single-document operation on `_id` (portable subset:
-// inserts, conditional findOneAndUpdate/updateOne without projection). Against FerretDB the
-// claim's conditional update is atomic because the process uses one connection and is the only
-// writer of this database (see the blueprint); on MongoDB it is atomic by itself.
+// inserts, conditional findOneAndUpdate/updateOne without projection). The conditional ones go
+// through the kit's GuardedWrites: on MongoDB one atomic update with `{ _id, ...guard }`; on
+// FerretDB (which scans the collection for any filter but exactly `{ _id }`) a read by `_id`,
+// the guard checked in process under the record's lock, and an `_id`-only write — correct
+// because this process is the only writer of its database, with one connection, and every
+// conditional write of `notifications` here goes through that lock.
 
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import { GuardedWrites } from '@eventshop/service-kit';
 
 import { NOTIFICATION_MODEL, type NotificationRecord } from './notification.schema';
 
@@ -45,7 +49,10 @@ export function isDuplicateKeyError(error: unknown): boolean {
 
 @Injectable()
 export class NotificationRepository {
-  constructor(@InjectModel(NOTIFICATION_MODEL) private readonly model: Model<NotificationRecord>) {}
+  constructor(
+    @InjectModel(NOTIFICATION_MODEL) private readonly model: Model<NotificationRecord>,
+    private readonly guarded: GuardedWrites,
+  ) {}
 
   /**
    * Claims the right to send the e-mail of an event. The first delivery inserts the record; a
@@ -68,14 +75,12 @@ export class NotificationRepository {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
-    const taken = await this.model
-      .findOneAndUpdate(
-        { _id: draft.eventId, status: 'sending', leaseUntil: { $lte: now } },
-        { $inc: { attempts: 1 }, $set: { leaseUntil, updatedAt: now } },
-        { new: true },
-      )
-      .lean<NotificationRecord>()
-      .exec();
+    const taken = await this.guarded.findOneAndUpdate<NotificationRecord>(
+      this.model,
+      draft.eventId,
+      { status: 'sending', leaseUntil: { $lte: now } },
+      { $inc: { attempts: 1 }, $set: { leaseUntil, updatedAt: now } },
+    );
     if (taken) return { outcome: 'claimed', record: taken };
     const existing = await this.get(draft.eventId);
     if (!existing) {
@@ -123,19 +128,19 @@ export class NotificationRepository {
 
   /** Gives the lease back after a transient failure so the retried delivery can claim at once. */
   async releaseForRetry(eventId: string, failure: SendFailureInfo, now: Date): Promise<void> {
-    await this.model
-      .updateOne(
-        { _id: eventId, status: 'sending' },
-        {
-          $set: {
-            leaseUntil: now,
-            lastError: failure.answer,
-            updatedAt: now,
-            ...(failure.responseCode !== undefined ? { responseCode: failure.responseCode } : {}),
-          },
+    await this.guarded.updateOne(
+      this.model,
+      eventId,
+      { status: 'sending' },
+      {
+        $set: {
+          leaseUntil: now,
+          lastError: failure.answer,
+          updatedAt: now,
+          ...(failure.responseCode !== undefined ? { responseCode: failure.responseCode } : {}),
         },
-      )
-      .exec();
+      },
+    );
   }
 
   async get(eventId: string): Promise<NotificationRecord | null> {
@@ -160,9 +165,12 @@ export class NotificationRepository {
     // Only a record still `sending` moves to a final state; a final record is never rewritten.
     const unset: Record<string, 1> = { leaseUntil: 1, lastError: 1 };
     for (const key of alsoUnset) unset[key] = 1;
-    await this.model
-      .updateOne({ _id: eventId, status: 'sending' }, { $set: fields, $unset: unset })
-      .exec();
+    await this.guarded.updateOne(
+      this.model,
+      eventId,
+      { status: 'sending' },
+      { $set: fields, $unset: unset },
+    );
   }
 }
 

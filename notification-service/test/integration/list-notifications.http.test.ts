@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MongooseModule } from '@nestjs/mongoose';
+import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 import { ListNotificationsController } from '../../src/http/notifications/list-notifications.controller';
 import { NotificationPersistenceModule } from '../../src/persistence/notification-persistence.module';
 import { NotificationRepository } from '../../src/persistence/notification.repository';
-import { JwtAuthGuard, JwtVerifier } from '@eventshop/service-kit';
+import { GuardedWrites, JwtAuthGuard, JwtVerifier } from '@eventshop/service-kit';
 import type { TestScope } from '@eventshop/service-kit/testing';
 
 import { testScope } from '../support/env';
@@ -27,8 +28,25 @@ describe('GET /notifications', () => {
 
   before(async () => {
     scope = await testScope('notifications-http');
+    // What the kit's module provides to the whole app.
+    @Global()
     @Module({
-      imports: [MongooseModule.forRoot(scope.env.MONGODB_URI), NotificationPersistenceModule],
+      providers: [
+        {
+          provide: GuardedWrites,
+          inject: [getConnectionToken()],
+          useFactory: (connection: Connection) => new GuardedWrites(connection),
+        },
+      ],
+      exports: [GuardedWrites],
+    })
+    class KitStandIn {}
+    @Module({
+      imports: [
+        MongooseModule.forRoot(scope.env.MONGODB_URI),
+        KitStandIn,
+        NotificationPersistenceModule,
+      ],
       controllers: [ListNotificationsController],
       providers: [{ provide: JwtVerifier, useValue: new JwtVerifier(TEST_AUTH) }, JwtAuthGuard],
     })

@@ -16,6 +16,7 @@ import {
   type NotificationRecord,
   NotificationSchema,
 } from '../../src/persistence/notification.schema';
+import { GuardedWrites } from '@eventshop/service-kit';
 import type { TestScope } from '@eventshop/service-kit/testing';
 
 import { testScope } from '../support/env';
@@ -47,7 +48,7 @@ describe('notification records', () => {
     connection = await mongoose.createConnection(scope.env.MONGODB_URI).asPromise();
     model = connection.model<NotificationRecord>(NOTIFICATION_MODEL, NotificationSchema);
     await model.init();
-    repository = new NotificationRepository(model);
+    repository = new NotificationRepository(model, new GuardedWrites(connection));
   });
 
   after(async () => {

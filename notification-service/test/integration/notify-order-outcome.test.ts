@@ -19,6 +19,7 @@ import {
   type NotificationRecord,
   NotificationSchema,
 } from '../../src/persistence/notification.schema';
+import { GuardedWrites } from '@eventshop/service-kit';
 import type { TestScope } from '@eventshop/service-kit/testing';
 
 import { testScope } from '../support/env';
@@ -45,7 +46,7 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
     connection = await mongoose.createConnection(scope.env.MONGODB_URI).asPromise();
     const model = connection.model<NotificationRecord>(NOTIFICATION_MODEL, NotificationSchema);
     await model.init();
-    repository = new NotificationRepository(model);
+    repository = new NotificationRepository(model, new GuardedWrites(connection));
     peer = await new SmtpPeer().start();
     mailer = new SmtpMailSender({
       smtpUrl: peer.url,
