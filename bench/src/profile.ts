@@ -4,6 +4,7 @@ import type { ProfileEntry, ProfileSummary } from './result';
 export interface CpuProfile {
   readonly nodes: readonly {
     readonly id: number;
+    readonly children?: readonly number[];
     readonly callFrame: {
       readonly functionName: string;
       readonly url: string;
@@ -52,7 +53,14 @@ export function summarizeProfile(
     total += dt;
     byNode.set(nodeId, (byNode.get(nodeId) ?? 0) + dt);
   });
-  const byFunction = new Map<string, { functionName: string; location: string; us: number }>();
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
+  const byFunction = new Map<
+    string,
+    { functionName: string; location: string; us: number; callers: Map<string, number> }
+  >();
   let idle = 0;
   for (const node of profile.nodes) {
     const us = byNode.get(node.id) ?? 0;
@@ -65,8 +73,19 @@ export function summarizeProfile(
     const location = shortLocation(url, lineNumber);
     const name = functionName || '(anonymous)';
     const key = `${name}@${location}`;
-    const entry = byFunction.get(key) ?? { functionName: name, location, us: 0 };
+    const entry = byFunction.get(key) ?? {
+      functionName: name,
+      location,
+      us: 0,
+      callers: new Map(),
+    };
     entry.us += us;
+    const parent = nodeById.get(parentOf.get(node.id) ?? -1)?.callFrame;
+    if (parent) {
+      const caller =
+        `${parent.functionName || '(anonymous)'} ${shortLocation(parent.url, parent.lineNumber)}`.trim();
+      entry.callers.set(caller, (entry.callers.get(caller) ?? 0) + us);
+    }
     byFunction.set(key, entry);
   }
   const busy = total - idle;
@@ -76,6 +95,7 @@ export function summarizeProfile(
     .map((e) => ({
       functionName: e.functionName,
       location: e.location,
+      calledFrom: [...e.callers].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '',
       selfMs: e.us / 1000,
       selfPercent: busy > 0 ? (100 * e.us) / busy : 0,
     }));

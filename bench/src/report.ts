@@ -246,11 +246,11 @@ export function markdownReport(run: RunResult): string {
       '',
       `${num(p.sampledMs)} ms sampled, ${p.idlePercent.toFixed(0)} % idle. Top functions by self time:`,
       '',
-      '| function | where | self ms | self % |',
-      '| --- | --- | ---: | ---: |',
+      '| function | where | mostly called from | self ms | self % |',
+      '| --- | --- | --- | ---: | ---: |',
       ...p.top.map(
         (e) =>
-          `| ${e.functionName} | ${e.location} | ${num(e.selfMs)} | ${e.selfPercent.toFixed(1)} |`,
+          `| ${e.functionName} | ${e.location} | ${e.calledFrom} | ${num(e.selfMs)} | ${e.selfPercent.toFixed(1)} |`,
       ),
       '',
     );

@@ -57,6 +57,8 @@ export interface StepResult {
 export interface ProfileEntry {
   readonly functionName: string;
   readonly location: string;
+  /** The caller that accounts for most of its self time. */
+  readonly calledFrom: string;
   readonly selfMs: number;
   readonly selfPercent: number;
 }

@@ -134,6 +134,11 @@ export class SagaTap {
     }
   }
 
+  /** Orders seen created whose outcome has not been seen yet (the saga's backlog). */
+  get outstanding(): number {
+    return this.created.size;
+  }
+
   /** Sagas of orders created in [fromMs, toMs]. */
   completedBetween(fromMs: number, toMs: number): Completion[] {
     return this.completions.filter((c) => c.createdMs >= fromMs && c.createdMs <= toMs);

@@ -54,6 +54,10 @@ export async function sagaStep(
   dbCommands?: () => Promise<number>,
   infraPids?: InfraPids,
 ): Promise<StepResult> {
+  // A step starts on a drained system: the backlog of earlier steps would otherwise be measured.
+  const backlogDeadline = Date.now() + drainTimeoutS * 3 * 1000;
+  while (tap.outstanding > 0 && Date.now() < backlogDeadline) await sleep(200);
+  const backlog = tap.outstanding;
   const pidsBefore = infraPids?.() ?? new Map<string, number>();
   const reconnectsBefore = tap.reconnects;
   const commandsBefore = dbCommands ? await dbCommands() : Number.NaN;
@@ -74,6 +78,7 @@ export async function sagaStep(
   const commands = dbCommands ? (await dbCommands()) - commandsBefore : Number.NaN;
   const completions = window();
   const disturbed = [
+    ...(backlog > 0 ? [`started with ${backlog} sagas of earlier steps unfinished`] : []),
     ...restartedBetween(pidsBefore, infraPids?.() ?? new Map<string, number>()),
     ...(tap.reconnects > reconnectsBefore ? ['the tap lost the broker'] : []),
   ];

@@ -11,11 +11,12 @@ const frame = (functionName: string, url: string, lineNumber = 0) => ({
 describe('CPU profile summary', () => {
   const profile: CpuProfile = {
     nodes: [
-      { id: 1, callFrame: frame('(root)', '') },
+      { id: 1, callFrame: frame('(root)', ''), children: [2, 3, 4] },
       { id: 2, callFrame: frame('(idle)', '') },
       { id: 3, callFrame: frame('serialize', 'file:///srv/app/node_modules/bson/lib/bson.cjs', 9) },
       {
         id: 4,
+        children: [5],
         callFrame: frame('handle', 'file:///srv/app/order-service/dist/orders/create.js', 41),
       },
       { id: 5, callFrame: frame('serialize', 'file:///srv/app/node_modules/bson/lib/bson.cjs', 9) },
@@ -37,6 +38,13 @@ describe('CPU profile summary', () => {
         ['handle', 'dist/orders/create.js:42', 1, 25],
       ],
     );
+  });
+
+  test('each function names the caller behind most of its self time', () => {
+    const s = summarizeProfile('order-service', profile);
+    // serialize: 2 ms under (root), 1 ms under handle.
+    assert.equal(s.top[0]!.calledFrom, '(root)');
+    assert.equal(s.top[1]!.calledFrom, '(root)');
   });
 
   test('top limits the list', () => {
