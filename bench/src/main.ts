@@ -11,6 +11,7 @@ import { Child } from './child';
 import { parseConfig, type BenchConfig } from './config';
 import { DriverInsertBaseline } from './baselines/driver-insert';
 import { DbCommandCounter } from './db-commands';
+import { brokerBacklog } from './broker-backlog';
 import { runLoad } from './load';
 import { NaivePipeline } from './naive/pipeline';
 import { EXCHANGE as NAIVE_EXCHANGE } from './naive/naive-env';
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
         log(`seeding ${config.products} products through the inventory admin API`);
         await reliable.seedCatalog(0, config.products);
         tap = await SagaTap.open(reliable.amqpUrl(), 'eventshop.events', cloudEvents);
+        const queued = brokerBacklog(infra.managementUrl, reliable.amqpUrl());
         const serviceMeter = () =>
           new UsageMeter(
             new Map([
@@ -214,6 +216,7 @@ async function main(): Promise<void> {
               config.drainTimeoutS,
               dbCommands,
               sharedPids,
+              queued,
             );
             steps.push(step);
             log(line(step));
@@ -236,6 +239,7 @@ async function main(): Promise<void> {
             config.drainTimeoutS,
             dbCommands,
             sharedPids,
+            queued,
           );
           steps.push({ ...half, data: counts });
           log(line(half));
@@ -286,6 +290,7 @@ async function main(): Promise<void> {
             config.drainTimeoutS,
             dbCommands,
             sharedPids,
+            queued,
           );
           steps.push(step);
           log(line(step));
@@ -334,6 +339,7 @@ async function main(): Promise<void> {
               config.drainTimeoutS,
               dbCommands,
               sharedPids,
+              queued,
             );
           await reliable.startAgain(await reliable.stop(services));
           const before = await reliable.inspect();
@@ -375,6 +381,7 @@ async function main(): Promise<void> {
       const naive = await NaivePipeline.start(infra, runId, config.products);
       cleanups.push(() => naive.dispose());
       const tap = await SagaTap.open(naive.amqpUrl, NAIVE_EXCHANGE, nestPackets);
+      const queued = brokerBacklog(infra.managementUrl, naive.amqpUrl);
       const meter = () =>
         new UsageMeter(
           new Map([
@@ -398,6 +405,7 @@ async function main(): Promise<void> {
             config.drainTimeoutS,
             dbCommands,
             sharedPids,
+            queued,
           );
           steps.push(step);
           log(line(step));

@@ -53,10 +53,18 @@ export async function sagaStep(
   drainTimeoutS: number,
   dbCommands?: () => Promise<number>,
   infraPids?: InfraPids,
+  queued?: () => Promise<number>,
 ): Promise<StepResult> {
-  // A step starts on a drained system: the backlog of earlier steps would otherwise be measured.
+  // A step starts on a drained system: the sagas of earlier steps done and the vhost's queues
+  // empty (notifications too); their backlog would otherwise be measured with it.
   const backlogDeadline = Date.now() + drainTimeoutS * 3 * 1000;
   while (tap.outstanding > 0 && Date.now() < backlogDeadline) await sleep(200);
+  let empty = 0;
+  while (queued && empty < 2 && Date.now() < backlogDeadline) {
+    const messages = await queued();
+    empty = messages === 0 || Number.isNaN(messages) ? empty + 1 : 0;
+    if (empty < 2) await sleep(1_000);
+  }
   const backlog = tap.outstanding;
   const pidsBefore = infraPids?.() ?? new Map<string, number>();
   const reconnectsBefore = tap.reconnects;
