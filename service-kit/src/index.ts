@@ -55,6 +55,9 @@ export {
 } from './persistence/guarded-writes';
 export { equalityFields, matchesGuard, type Guard } from './persistence/guard-match';
 
+// Keeps the driver from staying disconnected after a database restart; MongoDB availability
+export { MongoWatchdog } from './persistence/mongo-watchdog';
+
 // Consuming: one handler per event type, one middleware chain per queue
 export {
   defineConsumer,

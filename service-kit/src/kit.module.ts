@@ -29,6 +29,7 @@ import { OutboxRelay } from './messaging/outbox/outbox-relay';
 import { OutboxWriter } from './messaging/outbox/outbox-writer';
 import { Publisher } from './messaging/publisher';
 import { GuardedWrites } from './persistence/guarded-writes';
+import { MongoWatchdog } from './persistence/mongo-watchdog';
 import { Lifecycle } from './shutdown/lifecycle';
 
 /** Marks the dynamic module so `startService` can validate the env before Nest starts. */
@@ -78,6 +79,10 @@ export class EventShopKitModule {
           useFactory: (config: KitConfig) => ({
             uri: config.MONGODB_URI,
             serverSelectionTimeoutMS: 10_000,
+            // Bounds each connection attempt and each heartbeat's `hello`, so a heartbeat ends
+            // within 2 x 10 s: the MongoWatchdog restarts a monitor silent for longer.
+            connectTimeoutMS: 10_000,
+            heartbeatFrequencyMS: 10_000,
             // With a single connection, one hung operation would stall every other one (relay,
             // sweeper, handlers): fail it instead, and let the caller retry.
             socketTimeoutMS: 30_000,
@@ -113,6 +118,7 @@ export class EventShopKitModule {
         ConsumerHost,
         Lifecycle,
         RabbitMQIndicator,
+        MongoWatchdog,
       ],
       exports: [
         EventFactory,
@@ -121,6 +127,7 @@ export class EventShopKitModule {
         GuardedWrites,
         MetricsService,
         AmqpConnection,
+        MongoWatchdog,
       ],
     };
     Object.defineProperty(dynamic, KIT_MODULE_OPTIONS, { value: options, enumerable: false });

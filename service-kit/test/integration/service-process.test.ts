@@ -63,7 +63,11 @@ describe('service process', () => {
     try {
       await waitReady(port);
       const base = `http://127.0.0.1:${port}`;
-      assert.deepEqual(await (await fetch(`${base}/health/live`)).json(), { status: 'ok' });
+      const live = await fetch(`${base}/health/live`);
+      assert.equal(live.status, 200);
+      assert.deepEqual(((await live.json()) as { details: unknown }).details, {
+        mongodb: { status: 'up' },
+      });
       const ready = (await (await fetch(`${base}/health/ready`)).json()) as {
         status: string;
         details: Record<string, { status: string }>;
