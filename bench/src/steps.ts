@@ -100,7 +100,8 @@ export async function sagaStep(
       latency: summarize(completions.map((c) => c.doneMs - c.createdMs)),
     },
     eventsPerS: (tap.events - eventsBefore) / ((drainedAt - result.startedAt) / 1000),
-    ...(Number.isFinite(commands) && result.accepted > 0
+    // (A database restart resets its counters: no figure then.)
+    ...(Number.isFinite(commands) && commands >= 0 && result.accepted > 0
       ? { dbCommandsPerOrder: commands / result.accepted }
       : {}),
     window: { monotonicStartUs, monotonicEndUs },
