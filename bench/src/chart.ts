@@ -53,7 +53,8 @@ export function chartSpec(run: Pick<RunResult, 'steps' | 'startedAt'>): Record<s
       x: {
         field: 'throughput',
         type: 'quantitative',
-        title: 'throughput (requests or sagas per second)',
+        title: 'throughput per second, log scale (requests, inserts or completed sagas)',
+        scale: { type: 'log' },
       },
       y: {
         field: 'latencyMs',
@@ -61,7 +62,12 @@ export function chartSpec(run: Pick<RunResult, 'steps' | 'startedAt'>): Record<s
         title: 'latency (ms, log scale)',
         scale: { type: 'log' },
       },
-      color: { field: 'series', type: 'nominal', title: 'pipeline: measure' },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: 'pipeline: measure',
+        legend: { labelLimit: 400 },
+      },
       strokeDash: { field: 'quantile', type: 'nominal', title: 'quantile' },
       shape: { field: 'quantile', type: 'nominal' },
       order: { field: 'connections', type: 'quantitative' },

@@ -1,12 +1,11 @@
 // `npm run bench`: POST /orders and the saga at rising concurrency against three baselines on the
 // same machine, then the targets, a report, a chart and the README table. See README.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { infraEnv } from '@eventshop/e2e/dist/index.js';
 import type { Document } from 'mongodb';
-import { chartSpec, renderPng } from './chart';
 import { Child } from './child';
 import { parseConfig, type BenchConfig } from './config';
 import { DriverInsertBaseline } from './baselines/driver-insert';
@@ -19,7 +18,8 @@ import { pidListeningOn, UsageMeter } from './proc';
 import { summarizeProfile, type CpuProfile } from './profile';
 import { ReliableSystem } from './reliable';
 import type { ServiceName } from '@eventshop/e2e/dist/index.js';
-import { evaluateTargets, markdownReport, peak, rampSteps, stepTable, targetTable } from './report';
+import { evaluateTargets, peak, rampSteps, stepTable, targetTable } from './report';
+import { writeResults } from './write-results';
 import type { ProfileSummary, RunResult, StepResult } from './result';
 import { cloudEvents, nestPackets, SagaTap } from './saga-tap';
 import { SmtpSink } from './smtp-sink';
@@ -440,57 +440,9 @@ async function main(): Promise<void> {
     profiles,
     notes,
   };
-  await writeResults(run);
+  await writeResults(run, RESULTS_DIR, PACKAGE_DIR, log);
   console.log(`\n${targetTable(evaluateTargets(run))}\n\n${stepTable(run.steps)}\n`);
   log(`done in ${Math.round(run.elapsedS)} s; results in bench/results/`);
-}
-
-const README_START = '<!-- bench:latest:start -->';
-const README_END = '<!-- bench:latest:end -->';
-
-async function writeResults(run: RunResult): Promise<void> {
-  const stamp = run.startedAt.replace(/[-:]/g, '').replace(/Z$/, 'Z');
-  const markdown = markdownReport(run);
-  const json = `${JSON.stringify(run, null, 2)}\n`;
-  writeFileSync(join(RESULTS_DIR, `${stamp}.json`), json);
-  writeFileSync(join(RESULTS_DIR, `${stamp}.md`), markdown);
-  writeFileSync(join(RESULTS_DIR, 'latest.json'), json);
-  writeFileSync(join(RESULTS_DIR, 'latest.md'), markdown);
-  try {
-    const png = await renderPng(chartSpec(run));
-    writeFileSync(join(RESULTS_DIR, `${stamp}.png`), png);
-    writeFileSync(join(RESULTS_DIR, 'latest.png'), png);
-  } catch (err) {
-    log(`chart not rendered: ${String(err)}`);
-  }
-  const readmePath = join(PACKAGE_DIR, 'README.md');
-  try {
-    const readme = readFileSync(readmePath, 'utf8');
-    const from = readme.indexOf(README_START);
-    const to = readme.indexOf(README_END);
-    if (from >= 0 && to > from) {
-      const latest = markdownReport(run)
-        .replace(/^# .*\n/, '')
-        .replace(/^## /gm, '### ');
-      writeFileSync(
-        readmePath,
-        `${readme.slice(0, from + README_START.length)}\n\n_Run ${run.startedAt}; full report: [results/latest.md](results/latest.md)._\n\n![latency against throughput](results/latest.png)\n${latest}\n${readme.slice(to)}`,
-      );
-    }
-    formatWithRepositoryPrettier(readmePath);
-  } catch {
-    // no README: the results folder has everything
-  }
-}
-
-/** The tree is lint-checked with Prettier: format the generated README table with it if present. */
-function formatWithRepositoryPrettier(file: string): void {
-  const prettier = join(PACKAGE_DIR, '..', 'node_modules', 'prettier', 'bin', 'prettier.cjs');
-  if (!existsSync(prettier)) return;
-  spawnSync(process.execPath, [prettier, '--write', file], {
-    cwd: join(PACKAGE_DIR, '..'),
-    stdio: 'ignore',
-  });
 }
 
 void main().then(

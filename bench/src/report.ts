@@ -236,7 +236,9 @@ export function markdownReport(run: RunResult): string {
   lines.push('## Targets', '', targetTable(targets), '');
   lines.push('## Ratios to the ceilings', '');
   lines.push('| ratio | value |', '| --- | ---: |');
-  for (const r of ceilingRatios(run)) lines.push(`| ${r.name} | ${num(r.value, 2)} |`);
+  for (const r of ceilingRatios(run)) {
+    lines.push(`| ${r.name} | ${num(r.value, r.value < 0.1 ? 3 : 2)} |`);
+  }
   lines.push('', '## Busiest processes at each peak', '');
   lines.push(...busiestAtPeaks(run).map((b) => `- ${b}`));
   lines.push('', '## Steps', '', stepTable(run.steps), '');
