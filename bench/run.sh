@@ -8,17 +8,6 @@ set -euo pipefail
 export npm_config_registry=${NPM_REGISTRY:-http://127.0.0.1:4873/}
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
-# Current when npm's record of the install is newer than the manifest and the lock.
-installed() { # dir
-  local record="$1/node_modules/.package-lock.json"
-  [[ -f $record && $record -nt $1/package-lock.json && $record -nt $1/package.json ]]
-}
-# Current when the build output is newer than every source, config and the install.
-built() { # dir output
-  [[ -f $1/$2 ]] || return 1
-  [[ -z $(find "$1/src" "$1"/tsconfig*.json "$1/node_modules/.package-lock.json" -newer "$1/$2" -print -quit 2>/dev/null) ]]
-}
-
 prepare() { # dir output
   local dir="$ROOT/$1"
   if ! installed "$dir"; then

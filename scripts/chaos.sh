@@ -13,18 +13,6 @@ export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=f
 while IFS= read -r line; do export "${line?}"; done < <(bash "$ROOT/scripts/infra.sh" env)
 export INFRA_CTL="bash $ROOT/scripts/infra.sh"
 
-# An install is current when npm's record of it is newer than the manifest and the lock; a build
-# when its output is newer than every input.
-installed() { # dir
-  local record="$1/node_modules/.package-lock.json"
-  [[ -f $record && $record -nt $1/package-lock.json && $record -nt $1/package.json ]]
-}
-built() { # dir
-  local main="$1/dist/main.js"
-  [[ -f $main ]] || return 1
-  [[ -z $(find "$1/src" "$1"/tsconfig*.json "$1/node_modules/.package-lock.json" -newer "$main" -print -quit 2>/dev/null) ]]
-}
-
 published=false
 for svc in "${SERVICES[@]}"; do
   dir="$ROOT/$svc"

@@ -53,3 +53,16 @@ stop_pid() { # name: SIGTERM the process group, then SIGKILL after 15 s
   fi
   rm -f "$RUN/$name.pid"
 }
+
+# A package's install is current when npm's own record of it (node_modules/.package-lock.json) is
+# newer than its manifest and lock; its build when the output (default dist/main.js) is newer than
+# every source, tsconfig and the install.
+installed() { # dir
+  local record="$1/node_modules/.package-lock.json"
+  [[ -f $record && $record -nt $1/package-lock.json && $record -nt $1/package.json ]]
+}
+built() { # dir [output]
+  local out="$1/${2:-dist/main.js}"
+  [[ -f $out ]] || return 1
+  [[ -z $(find "$1/src" "$1"/tsconfig*.json "$1/node_modules/.package-lock.json" -newer "$out" -print -quit 2>/dev/null) ]]
+}

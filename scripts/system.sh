@@ -42,18 +42,6 @@ timed() {
   info "$label: $((SECONDS - start))s"
 }
 
-# An install is current when npm's own record of it (node_modules/.package-lock.json) is newer
-# than the package's manifest and lock; a build when dist/main.js is newer than every input.
-installed() { # dir
-  local record="$1/node_modules/.package-lock.json"
-  [[ -f $record && $record -nt $1/package-lock.json && $record -nt $1/package.json ]]
-}
-built() { # dir
-  local main="$1/dist/main.js"
-  [[ -f $main ]] || return 1
-  [[ -z $(find "$1/src" "$1"/tsconfig*.json "$1/node_modules/.package-lock.json" -newer "$main" -print -quit 2>/dev/null) ]]
-}
-
 prepare() { # service: npm ci and build unless current
   local dir="$ROOT/$1"
   [[ -f $dir/package.json ]] || die "$1/package.json is missing"
