@@ -32,6 +32,9 @@ install() { # dir
 
 publish() { # dir: publish the built package unless the registry already has this exact content
   local dir=$1 name version local_sum remote_sum
+  # Published from a clean build: a file an earlier build left in dist/ (its source since removed)
+  # would change the package, and so its integrity, from one checkout to the next.
+  (cd "$ROOT/$dir" && rm -rf dist && npm run --silent build)
   name=$(node -p "require('$ROOT/$dir/package.json').name")
   version=$(node -p "require('$ROOT/$dir/package.json').version")
   local_sum=$(cd "$ROOT/$dir" && npm pack --dry-run --json 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].shasum))')
