@@ -15,7 +15,6 @@ import {
   sleep,
   startSystem,
   Tokens,
-  waitFor,
   type Answer,
   type Order,
   type Product as StockView,
@@ -69,26 +68,11 @@ async function seedCatalog(shop: Shop, probe: Customer): Promise<void> {
     });
     await shop.adjustStock(p.sku, p.stock, 'chaos initial stock');
   }
-  // The order service prices from its copy of the catalog: wait until it knows every SKU (an
-  // order naming them all plus one unknown is refused naming only the unknown one).
-  let last: Answer | undefined;
-  await waitFor(
-    'the order service to know the catalog',
-    async () => {
-      const answer = await shop.orders.post<{ skus?: { sku: string }[] }>('/orders', {
-        token: probe.token,
-        body: {
-          items: [...PRODUCTS, { sku: NEVER_SOLD }].map((p) => ({ sku: p.sku, quantity: 1 })),
-        },
-      });
-      last = answer;
-      const unknown = (answer.body.skus ?? []).map((s) => s.sku);
-      return answer.status === 422 && unknown.length === 1 && unknown[0] === NEVER_SOLD
-        ? true
-        : undefined;
-    },
-    30_000,
-    () => (last ? show(last) : 'no answer'),
+  // The order service prices from its own copy of the catalog: wait until it knows every SKU.
+  await shop.waitForCatalog(
+    probe.token,
+    PRODUCTS.map((p) => p.sku),
+    NEVER_SOLD,
   );
 }
 

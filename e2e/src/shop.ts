@@ -117,6 +117,31 @@ export class Shop {
     return answer.body;
   }
 
+  /**
+   * Waits until the order service's copy of the catalog (filled by inventory.product-updated.v1)
+   * knows every SKU in `skus`: an order naming them all plus `unknownSku` is refused with only
+   * that one listed as unknown, and nothing is stored.
+   */
+  async waitForCatalog(token: string, skus: string[], unknownSku: string, timeoutMs = 30_000) {
+    let last: Answer | undefined;
+    await waitFor(
+      'the order service to know the catalog',
+      async () => {
+        const answer = await this.orders.post<{ skus?: { sku: string }[] }>('/orders', {
+          token,
+          body: { items: [...skus, unknownSku].map((sku) => ({ sku, quantity: 1 })) },
+        });
+        last = answer;
+        const unknown = (answer.body.skus ?? []).map((s) => s.sku);
+        return answer.status === 422 && unknown.length === 1 && unknown[0] === unknownSku
+          ? true
+          : undefined;
+      },
+      timeoutMs,
+      () => (last ? show(last) : 'no answer'),
+    );
+  }
+
   /** Waits until the product's stock matches `expected` (e.g. a release has come through). */
   async waitForStock(
     sku: string,

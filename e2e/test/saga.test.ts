@@ -16,9 +16,7 @@ import {
   sleep,
   startSystem,
   Tokens,
-  waitFor,
   repositoryRoot,
-  type Answer,
   type Mail,
   type Order,
   type Problem,
@@ -92,28 +90,13 @@ before(
       });
       await shop.adjustStock(p.sku, p.stock, 'e2e initial stock');
     }
-    // The order service prices from its own copy of the catalog, filled by
-    // inventory.product-updated.v1. An order naming every product and one that does not exist is
-    // refused with the unknown SKUs listed, without storing anything: wait until only that one is.
+    // The order service prices from its own copy of the catalog: wait until it knows every SKU.
     const probe = await customer('probe');
-    let last: Answer | undefined;
-    await waitFor(
-      'the order service to know the e2e catalog',
-      async () => {
-        const answer = await shop.orders.post<Problem & { skus?: { sku: string }[] }>('/orders', {
-          token: probe.token,
-          body: {
-            items: [...PRODUCTS, { sku: NEVER_SOLD }].map((p) => ({ sku: p.sku, quantity: 1 })),
-          },
-        });
-        last = answer;
-        const unknown = (answer.body.skus ?? []).map((s) => s.sku);
-        return answer.status === 422 && unknown.length === 1 && unknown[0] === NEVER_SOLD
-          ? true
-          : undefined;
-      },
+    await shop.waitForCatalog(
+      probe.token,
+      PRODUCTS.map((p) => p.sku),
+      NEVER_SOLD,
       SAGA_MS,
-      () => (last ? show(last) : 'no answer'),
     );
   },
   { timeout: 240_000 },
