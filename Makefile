@@ -64,9 +64,11 @@ observability-check: toolchain ## dashboards and alert rules against a real Prom
 chart-check: ## Helm chart and skaffold.yaml: lint, render, validate, policy checks, install into a local kube-apiserver
 	@bash scripts/chart-check.sh
 
-.PHONY: up down logs token
+.PHONY: up down logs token front-door-check
 up: toolchain ## start the infrastructure and the three services, seed a demo catalog; prints what to do next
 	@bash scripts/system.sh up
+front-door-check: ## run the commands `make up` prints (scripts/try-it.sh, also in the README) and check what each prints
+	@node scripts/front-door-check.mjs
 down: ## stop the services, then the infrastructure (KEEP_INFRA=1 stops the services only)
 	@bash scripts/system.sh down
 logs: ## follow the services' logs

@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-export npm_config_registry=${NPM_REGISTRY:-http://127.0.0.1:4873/}
+use_local_registry
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
 prepare() { # dir output

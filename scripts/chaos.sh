@@ -8,7 +8,7 @@ set -euo pipefail
 
 SERVICES=(inventory-service order-service notification-service)
 
-export npm_config_registry=${NPM_REGISTRY:-http://127.0.0.1:4873/}
+use_local_registry
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 while IFS= read -r line; do export "${line?}"; done < <(bash "$ROOT/scripts/infra.sh" env)
 export INFRA_CTL="bash $ROOT/scripts/infra.sh"

@@ -75,16 +75,55 @@ ferretdb_up() {
 }
 
 # --- Verdaccio (local npm registry) -------------------------------------------------------
+REGISTRY_URL=http://127.0.0.1:$REGISTRY_PORT/
+REGISTRY_CONFIG=$LOCAL/verdaccio/config.yaml
+
+# The uplink: NPM_UPSTREAM, else the registry npm is configured with (see use_local_registry in
+# lib.sh). The local registry itself is refused: it would proxy every package to itself, and every
+# install of a public package would answer 404.
+registry_upstream() {
+  local up=${NPM_UPSTREAM:-}
+  [[ -n $up ]] || up=$(npm config get registry 2>/dev/null) || up=https://registry.npmjs.org/
+  up="${up%/}/"
+  if [[ $up =~ ^https?://(127\.[0-9.]+|localhost|\[::1\]|0\.0\.0\.0):$REGISTRY_PORT/ ]]; then
+    die "the local registry's upstream would be the local registry itself ($up): set NPM_UPSTREAM to" \
+      "the registry to proxy (e.g. NPM_UPSTREAM=https://registry.npmjs.org/) or remove the local" \
+      "address from npm's config (npm config get registry)"
+  fi
+  echo "$up"
+}
+configured_upstream() { [[ -f $REGISTRY_CONFIG ]] && sed -n 's/^ *url: *//p' "$REGISTRY_CONFIG" | head -n 1; }
+
+# A public package must resolve through the registry: this catches a wrong or unreachable uplink
+# before npm reports it as a 404 for whatever package it happened to ask for first.
+registry_proxies() { curl -fsS --max-time 30 -o /dev/null "${REGISTRY_URL}is-number"; }
+
 registry_up() {
-  if port_open $REGISTRY_PORT; then info "registry   already running on :$REGISTRY_PORT"; return; fi
-  local dir="$LOCAL/verdaccio" upstream
-  mkdir -p "$dir"
-  upstream=$(npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
-  sed "s|UPSTREAM_REGISTRY|$upstream|" "$ROOT/infra/verdaccio/config.yaml" >"$dir/config.yaml"
+  local upstream
+  upstream=$(registry_upstream)
+  if port_open $REGISTRY_PORT; then
+    if ! alive verdaccio; then
+      registry_proxies || die "a registry on :$REGISTRY_PORT that this project did not start does not" \
+        "serve public packages; stop it and run again"
+      info "registry   already running on :$REGISTRY_PORT (not started by this project)"
+      return
+    fi
+    if [[ $(configured_upstream) == "$upstream" ]]; then
+      info "registry   already running on :$REGISTRY_PORT (upstream $upstream)"
+      return
+    fi
+    # State left by an earlier run with another (or a self-referencing) uplink: start it anew.
+    info "registry   upstream was $(configured_upstream); restarting with $upstream"
+    stop_pid verdaccio
+  fi
+  mkdir -p "$LOCAL/verdaccio"
+  sed "s|UPSTREAM_REGISTRY|$upstream|" "$ROOT/infra/verdaccio/config.yaml" >"$REGISTRY_CONFIG"
   spawn verdaccio node "$ROOT/infra/verdaccio/node_modules/verdaccio/bin/verdaccio" \
-    --config "$dir/config.yaml" --listen "127.0.0.1:$REGISTRY_PORT"
-  wait_for verdaccio 60 curl -fsS "http://127.0.0.1:$REGISTRY_PORT/-/ping"
-  info "registry   http://127.0.0.1:$REGISTRY_PORT/ (@eventshop/* local, the rest proxied)"
+    --config "$REGISTRY_CONFIG" --listen "127.0.0.1:$REGISTRY_PORT"
+  wait_for verdaccio 60 curl -fsS "${REGISTRY_URL}-/ping"
+  registry_proxies || die "the local registry cannot fetch public packages from $upstream (log:" \
+    "$(rel "$LOG/verdaccio.log")); set NPM_UPSTREAM to a registry this machine reaches"
+  info "registry   $REGISTRY_URL (@eventshop/* local, the rest from $upstream)"
 }
 
 # --- Mailpit (SMTP sink) -----------------------------------------------------------------

@@ -12,9 +12,32 @@ FERRETDB_VERSION=v1.24.2
 MAILPIT_VERSION=v1.33.1
 HELM_VERSION=v4.3.1
 
-step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Every error names the step it stopped in (the last `step`) and, where one is known, its log.
+STEP=""
+step() {
+  STEP=$*
+  printf '\033[1m==> %s\033[0m\n' "$*" >&2
+}
 info() { printf '    %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+die() {
+  printf '\033[31merror: %s\033[0m\n' "$*" >&2
+  [[ -z $STEP ]] || printf '       failed step: %s\n' "$STEP" >&2
+  exit 1
+}
+rel() { echo "${1#"$ROOT"/}"; } # a path as the README names it
+
+# logged LOGFILE COMMAND...: run COMMAND with its output appended to LOGFILE; on failure show the
+# end of the log and stop, naming the step and the log.
+logged() {
+  local file=$1
+  shift
+  mkdir -p "$(dirname "$file")"
+  echo "--- $(date -Is) \$ $*" >>"$file"
+  if ! "$@" >>"$file" 2>&1; then
+    tail -n 20 "$file" | sed 's/^/    | /' >&2
+    die "$* failed (full log: $(rel "$file"))"
+  fi
+}
 
 # wait_for LABEL SECONDS COMMAND...: retry COMMAND until it succeeds or the time is up.
 wait_for() {
@@ -22,7 +45,9 @@ wait_for() {
   shift 2
   until "$@" >/dev/null 2>&1; do
     if ((SECONDS - start >= seconds)); then
-      die "$label did not come up within ${seconds}s"
+      local log="$LOG/${label%% *}.log"
+      [[ -f $log ]] && tail -n 20 "$log" | sed 's/^/    | /' >&2
+      die "$label did not come up within ${seconds}s (log: $(rel "$log"))"
     fi
     sleep 0.5
   done
@@ -30,6 +55,20 @@ wait_for() {
 
 # port_open PORT: true when something accepts TCP connections on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- the local npm registry ----------------------------------------------------------------
+# Project scripts install through the local registry (Verdaccio), which proxies every package but
+# @eventshop/* to an upstream registry: NPM_UPSTREAM when set, else the registry npm was configured
+# with before any project script changed it. use_local_registry records that upstream first, so
+# scripts started from here (scripts/infra.sh) never take the local registry for its own uplink.
+LOCAL_REGISTRY=http://127.0.0.1:4873/
+use_local_registry() {
+  if [[ -z ${NPM_UPSTREAM:-} ]]; then
+    NPM_UPSTREAM=$(npm config get registry 2>/dev/null) || NPM_UPSTREAM=https://registry.npmjs.org/
+    export NPM_UPSTREAM
+  fi
+  export npm_config_registry=${NPM_REGISTRY:-$LOCAL_REGISTRY}
+}
 
 # --- background processes started by the project's scripts ------------------------------
 pid_of() { [[ -f "$RUN/$1.pid" ]] && cat "$RUN/$1.pid"; }

@@ -12,7 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-export npm_config_registry=${NPM_REGISTRY:-http://127.0.0.1:4873/}
+use_local_registry
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 SERVICES=(inventory-service order-service notification-service)
 PKG="$ROOT/observability"

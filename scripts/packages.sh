@@ -11,8 +11,8 @@ set -euo pipefail
 PACKAGES=(events-contracts infra/test service-kit inventory-service order-service notification-service e2e observability bench)
 PUBLISHED=(events-contracts service-kit)
 
-REGISTRY=${NPM_REGISTRY:-http://127.0.0.1:4873/}
-export npm_config_registry=$REGISTRY
+use_local_registry
+REGISTRY=$npm_config_registry
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 # npm insists on a token for publish; the local registry accepts anonymous publishes.
 AUTH=("--//${REGISTRY#*://}:_authToken=local-anonymous")

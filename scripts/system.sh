@@ -18,7 +18,7 @@ SECRET_FILE="$LOCAL/secrets/auth-hs256-secret"
 UP_LOG="$LOG/system-up.log"
 DEMO_SKUS=TSHIRT-BLUE-M,MUG-BLACK,SOCKS-STRIPED,POSTER-LIMITED
 
-export npm_config_registry=${NPM_REGISTRY:-http://127.0.0.1:4873/}
+use_local_registry
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
 ready() { curl -fsS --max-time 2 "http://127.0.0.1:${PORT_OF[$1]}/health/ready" >/dev/null 2>&1; }
@@ -122,28 +122,15 @@ await_ready() { # service
 }
 
 next_steps() {
-  local ui
-  ui=$(infra_value MAIL_UI_URL)
   cat <<EOF
 
 EventShop is running: order :3000, inventory :3001, notification :3002 (OpenAPI at /docs).
 Demo products: ${DEMO_SKUS//,/, } (inventory: GET http://127.0.0.1:3001/products).
 
-  # a development token (HS256, 8 h; ROLES=admin for the inventory admin API)
-  export TOKEN=\$(make -s token USER=alice)
-
-  # create an order (the headers show 201 and its location; the id is kept in ORDER_ID)
-  ORDER_ID=\$(curl -sS -D /dev/stderr -X POST http://127.0.0.1:3000/orders \\
-    -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
-    -d '{"items":[{"sku":"MUG-BLACK","quantity":2}]}' | sed -n 's/.*"id":"\\([^"]*\\)".*/\\1/p')
-
-  # a moment later it is CONFIRMED
-  curl -sS http://127.0.0.1:3000/orders/\$ORDER_ID -H "Authorization: Bearer \$TOKEN"
-
-  # the e-mail to alice@example.com: inbox $ui, or
-  curl -sS $ui/api/v1/messages
-
-  # more: 5 x POSTER-LIMITED (3 in stock) is REJECTED; POST /orders/\$ORDER_ID/cancel cancels
+EOF
+  # The same blocks as the README's; `make front-door-check` runs them.
+  sed -e '/^##/d' -e '/./,$!d' -e 's/^./  &/' "$ROOT/scripts/try-it.sh"
+  cat <<EOF
 
 make logs follows the services' logs; make down stops everything.
 EOF
@@ -223,7 +210,23 @@ down() {
     info "infrastructure left running (KEEP_INFRA=1)"
   else
     bash "$ROOT/scripts/infra.sh" down
+    step "checking that nothing is left running"
+    left_behind
   fi
+}
+
+# Every pid file gone and every port of the project closed, or say what is left.
+left_behind() {
+  local left=() name port
+  for name in "$RUN"/*.pid; do
+    [[ -e $name ]] || continue
+    if kill -0 "$(cat "$name")" 2>/dev/null; then left+=("$(basename "$name" .pid) (pid $(cat "$name"))"); fi
+  done
+  for port in 3000 3001 3002 5672 15672 15692 27017 4873 1025 8025; do
+    port_open "$port" && left+=("a process on :$port")
+  done
+  ((${#left[@]} == 0)) || die "still running after make down: ${left[*]}"
+  info "no process of the project left (pid files and ports checked)"
 }
 
 status() {

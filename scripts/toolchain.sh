@@ -8,13 +8,14 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$TOOLS/bin"
+TOOLCHAIN_LOG="$LOG/toolchain.log" # every install's output; an error shows its end and names it
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
 ensure_node() {
   if (($(node_major) >= 24)); then return; fi
   step "installing Node 24 (npm package node@24) into .tools/"
-  npm install --no-save --no-audit --no-fund --prefix "$TOOLS/node" node@24 >/dev/null
+  logged "$TOOLCHAIN_LOG" npm install --no-save --no-audit --no-fund --prefix "$TOOLS/node" node@24
   ln -sf "$TOOLS/node/node_modules/node/bin/node" "$TOOLS/bin/node"
   (($(node_major) >= 24)) || die "node 24 install failed: $(node --version 2>&1)"
 }
@@ -24,7 +25,7 @@ ensure_go_tool() { # name module version
   if [[ -x "$TOOLS/bin/$name" && -f "$TOOLS/bin/.$name-$version" ]]; then return; fi
   command -v go >/dev/null || die "$name needs Go to build (go install $module@$version)"
   step "installing $name $version (go install)"
-  GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install "$module@$version"
+  GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod logged "$TOOLCHAIN_LOG" go install "$module@$version"
   touch "$TOOLS/bin/.$name-$version"
 }
 
@@ -40,8 +41,9 @@ ensure_ferretdb() {
   command -v go >/dev/null || die "ferretdb needs Go to build"
   step "building ferretdb $version (Go module)"
   local src tmp
+  logged "$TOOLCHAIN_LOG" go mod download -json "github.com/FerretDB/FerretDB@$version"
   src=$(go mod download -json "github.com/FerretDB/FerretDB@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  [[ -d "$src" ]] || die "could not download the FerretDB module"
+  [[ -d "$src" ]] || die "could not download the FerretDB module (log: $(rel "$TOOLCHAIN_LOG"))"
   tmp=$(mktemp -d)
   cp -r "$src/." "$tmp/" && chmod -R u+w "$tmp"
   echo "$version" >"$tmp/build/version/version.txt"
@@ -49,7 +51,7 @@ ensure_ferretdb() {
   grep -qF "IDColumn = DefaultColumn + \"->'\$._id'\"" "$metadata" ||
     die "FerretDB $version: the _id lookup expression to patch was not found in $metadata"
   sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->'_id'\"|" "$metadata"
-  (cd "$tmp" && go build -trimpath -o "$tmp/ferretdb.bin" ./cmd/ferretdb)
+  (cd "$tmp" && logged "$TOOLCHAIN_LOG" go build -trimpath -o "$tmp/ferretdb.bin" ./cmd/ferretdb)
   mv -f "$tmp/ferretdb.bin" "$TOOLS/bin/ferretdb" # a running server keeps its old file
   rm -rf "$tmp"
   rm -f "$TOOLS/bin"/.ferretdb-*
@@ -60,7 +62,7 @@ ensure_verdaccio() {
   local dir="$ROOT/infra/verdaccio"
   if [[ -x "$dir/node_modules/.bin/verdaccio" && "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]]; then return; fi
   step "installing Verdaccio (local npm registry)"
-  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+  logged "$TOOLCHAIN_LOG" npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 }
 
 ensure_debian() {
@@ -73,8 +75,8 @@ ensure_debian() {
   ((${#missing[@]} == 0)) && return
   [[ $(id -u) == 0 ]] || die "missing Debian packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})"
   step "installing Debian packages: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  logged "$TOOLCHAIN_LOG" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive logged "$TOOLCHAIN_LOG" apt-get install -y -qq --no-install-recommends "${missing[@]}"
   # The package starts a system-wide broker; the project runs its own under .local/.
   if pgrep -x beam.smp >/dev/null; then
     service rabbitmq-server stop >/dev/null 2>&1 || pkill -x beam.smp || true
