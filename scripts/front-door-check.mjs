@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = readFileSync(join(root, 'scripts/try-it.sh'), 'utf8');
-const MAIL_API = 'http://127.0.0.1:8025/api/v1';
 const INVENTORY = 'http://127.0.0.1:3001';
 
 /** The user-facing text of try-it.sh: without the `##` lines and the blank lines around them. */
@@ -46,7 +45,10 @@ export function readmeBlock(readme) {
 class Shell {
   constructor(cwd) {
     this.dir = mkdtempSync(join(tmpdir(), 'front-door-'));
-    this.bash = spawn('bash', ['--noprofile', '--norc'], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.bash = spawn('bash', ['--noprofile', '--norc'], {
+      cwd,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     this.buffer = '';
     this.waiters = [];
     this.bash.stdout.on('data', (chunk) => {
@@ -63,7 +65,9 @@ class Shell {
     const err = join(this.dir, `${n}.err`);
     const marker = `__done_${n}__`;
     const dump = variables.map((v) => `printf '%s=%s\\n' ${v} "$${v}" >>${out}.vars`).join('; ');
-    this.bash.stdin.write(`{\n${code}\n} >${out} 2>${err}\necho "${marker} $?"; ${dump}\necho "${marker}"\n`);
+    this.bash.stdin.write(
+      `{\n${code}\n} >${out} 2>${err}\necho "${marker} $?"; ${dump}\necho "${marker}"\n`,
+    );
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`block did not finish within 30s`)), 30_000);
       const check = () => {
@@ -133,10 +137,13 @@ const expectations = [
     vars: ['ORDER_ID'],
     expect: ({ stderr, vars }, state) => {
       state.orderId = vars.ORDER_ID;
-      if (!/^HTTP\/[\d.]+ 201/m.test(stderr)) return `no 201 in the headers: ${stderr.split('\n')[0]}`;
+      if (!/^HTTP\/[\d.]+ 201/m.test(stderr))
+        return `no 201 in the headers: ${stderr.split('\n')[0]}`;
       if (!new RegExp(`^location: .*/orders/${vars.ORDER_ID}\\s*$`, 'im').test(stderr))
         return 'no Location header naming the order';
-      return /^[0-9a-f-]{36}$/.test(vars.ORDER_ID ?? '') ? undefined : 'ORDER_ID is not an order id';
+      return /^[0-9a-f-]{36}$/.test(vars.ORDER_ID ?? '')
+        ? undefined
+        : 'ORDER_ID is not an order id';
     },
   },
   {
@@ -198,13 +205,19 @@ async function main() {
   rows.push([
     'README block = scripts/try-it.sh',
     inReadme === shown ? 'ok' : 'FAILED',
-    inReadme === undefined ? 'no <!-- try-it --> block in README.md' : inReadme === shown ? '' : 'the texts differ',
+    inReadme === undefined
+      ? 'no <!-- try-it --> block in README.md'
+      : inReadme === shown
+        ? ''
+        : 'the texts differ',
   ]);
   if (inReadme !== shown) failures.push('README');
 
   const blocks = blocksOf(source);
   if (blocks.length !== expectations.length) {
-    throw new Error(`scripts/try-it.sh has ${blocks.length} blocks, the check knows ${expectations.length}`);
+    throw new Error(
+      `scripts/try-it.sh has ${blocks.length} blocks, the check knows ${expectations.length}`,
+    );
   }
   const shell = new Shell(root);
   const state = {};
@@ -216,7 +229,10 @@ async function main() {
       try {
         await want.before?.(state);
         let result = await shell.run(block.code, want.vars);
-        reason = result.status === 0 ? want.expect(result, state) : `exit ${result.status}: ${result.stderr.trim()}`;
+        reason =
+          result.status === 0
+            ? want.expect(result, state)
+            : `exit ${result.status}: ${result.stderr.trim()}`;
         const vars = result.vars;
         while (reason && want.within && Date.now() - began < want.within) {
           await sleep(500);
@@ -239,7 +255,8 @@ async function main() {
   }
 
   const width = Math.max(...rows.map((r) => r[0].length));
-  for (const [title, verdict, note] of rows) console.log(`  ${title.padEnd(width)}  ${verdict.padEnd(6)}  ${note}`);
+  for (const [title, verdict, note] of rows)
+    console.log(`  ${title.padEnd(width)}  ${verdict.padEnd(6)}  ${note}`);
   if (state.subject) console.log(`  e-mail: "${state.subject}"`);
   if (failures.length) {
     console.error(`front-door check FAILED (${failures.length} of ${blocks.length + 1} steps)`);
