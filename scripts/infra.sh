@@ -5,6 +5,7 @@
 #   infra.sh down     stop everything this script started; no process is left behind
 #   infra.sh status   say what runs
 #   infra.sh env      print the env lines only
+#   infra.sh upstream print the upstream the local registry proxies to (or refuse a wrong one)
 #   infra.sh stop|start|restart rabbitmq|ferretdb|podman   one part at a time (fault tests)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -169,6 +170,7 @@ case "${1:-}" in
     bash "$ROOT/scripts/podman.sh" status
     ;;
   env) print_env ;;
+  upstream) registry_upstream ;;
   stop | start | restart)
     case "$1:${2:-}" in
       stop:rabbitmq) rabbitmq_down ;;
@@ -183,5 +185,5 @@ case "${1:-}" in
       *) die "usage: infra.sh stop|start|restart rabbitmq|ferretdb|podman" ;;
     esac
     ;;
-  *) die "usage: infra.sh up|down|status|env|stop|start|restart [part]" ;;
+  *) die "usage: infra.sh up|down|status|env|upstream|stop|start|restart [part]" ;;
 esac
