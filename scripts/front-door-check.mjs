@@ -226,9 +226,11 @@ async function main() {
       const want = expectations[i];
       const began = Date.now();
       let reason;
+      let lastStderr = '';
       try {
         await want.before?.(state);
         let result = await shell.run(block.code, want.vars);
+        lastStderr = result.stderr;
         reason =
           result.status === 0
             ? want.expect(result, state)
@@ -238,11 +240,14 @@ async function main() {
           await sleep(500);
           const code = want.repeatLastLine ? block.code.trim().split('\n').pop() : block.code;
           result = { ...(await shell.run(code)), vars };
+          lastStderr = result.stderr;
           reason = result.status === 0 ? want.expect(result, state) : `exit ${result.status}`;
         }
       } catch (error) {
         reason = error instanceof Error ? error.message : String(error);
       }
+      if (reason && lastStderr)
+        reason += ` — stderr: ${lastStderr.trim().split('\n').slice(-3).join(' | ')}`;
       const ms = Date.now() - began;
       rows.push([block.title, reason ? 'FAILED' : 'ok', reason ?? `${(ms / 1000).toFixed(1)}s`]);
       if (reason) {
