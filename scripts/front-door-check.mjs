@@ -265,7 +265,8 @@ async function main() {
   if (state.subject) console.log(`  e-mail: "${state.subject}"`);
   if (failures.length) {
     console.error(`front-door check FAILED (${failures.length} of ${blocks.length + 1} steps)`);
-    process.exit(1);
+    process.exitCode = 1;
+    return;
   }
   console.log(`front-door check passed: ${blocks.length + 1} of ${blocks.length + 1} steps`);
 }
@@ -273,6 +274,6 @@ async function main() {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().catch((error) => {
     console.error(`front-door check FAILED: ${error instanceof Error ? error.message : error}`);
-    process.exit(1);
+    process.exitCode = 1;
   });
 }
