@@ -1,40 +1,60 @@
 #!/usr/bin/env bash
-# make chart-check: the Helm chart (helm/eventshop) and skaffold.yaml, checked without a cluster.
+# make chart-check: the Helm charts (helm/eventshop-operators, helm/eventshop) and skaffold.yaml,
+# checked without a cluster, then installed into a real API server.
 #   1. tools: helm, helm-docs, kube-apiserver, kubectl, etcd from Go modules (scripts/k8s-tools.sh,
-#      cached in .tools/; a cold build of kube-apiserver and kubectl takes 10-30 min)
-#   2. operator chart dependencies: `helm dependency build` where the network allows; otherwise
-#      they are left out of a working copy of the chart, with a note
-#   3. per value set (dev, prod): helm lint --strict, helm template, every object validated
-#      offline against the Kubernetes OpenAPI schema and every custom resource against its CRD,
-#      policy checks
-#   4. values.schema.json rejects each broken values file of helm/tests/invalid-values with the
-#      message it names; the policy checks reject helm/tests/policy-violations.yaml
+#      cached in .tools/; a cold build of kube-apiserver and kubectl takes 10-30 min); the CRDs of
+#      KEDA and the Gateway API from their Go modules
+#   2. the operators chart with the REAL upstream charts: packaged from the mirror
+#      (HELM_CHARTS_DIR, default ../shared/helm-charts) into a scratch copy's charts/, as
+#      `helm dependency build` would; Chart.lock = Chart.yaml = mirror; lint, render, validate,
+#      names, references, images (the upstream charts' registries and pinned digests)
+#   3. the application chart per value set (dev, prod, external): lint, render, every object
+#      validated offline against the Kubernetes OpenAPI schema and every custom resource against
+#      its CRD, policy, names (also for a 30-character release name), references, and the queues
+#      and bindings against the topology the services declare (files/topology.yaml is generated
+#      from the services' source and must not be stale)
+#   4. values.schema.json rejects each broken values file of helm/tests/invalid-values; the policy
+#      checks reject helm/tests/policy-violations.yaml
 #   5. skaffold.yaml against the skaffold v4beta14 schema; image tags equal the services' package
-#      versions; the README's values table is not stale
-#   6. a real API server on loopback (etcd + kube-apiserver): CRDs installed, every rendered object
-#      created with server-side dry run and strict field validation, `helm install` of both value
-#      sets, the objects read back with kubectl, `helm uninstall`; then both processes stop
+#      versions; both charts' READMEs are not stale
+#   6. a real API server on loopback (etcd + kube-apiserver): the CRDs of things installed
+#      elsewhere (Prometheus Operator, KEDA, Gateway API) applied server-side; the operators
+#      release installed (its CRDs, RBAC, Deployments, webhook configuration, Services: every
+#      object, server-side apply), read back; `helm template` of the application chart alone
+#      validated against that cluster; per value set every object created with server-side dry
+#      run and strict field validation, then `helm install` (server-side apply) into its own
+#      namespace, read back, `helm uninstall`, nothing left; finally the operators release
+#      uninstalled, nothing left but the CRDs (Helm keeps CRDs by design)
 #
-# Usage: chart-check.sh [all|docs|sync-tags]
-#   docs       regenerate helm/eventshop/README.md (values table from values.yaml comments)
+# Usage: chart-check.sh [all|docs|sync-tags|topology]
+#   docs       regenerate both charts' README.md (values tables from values.yaml comments)
 #   sync-tags  set each service's image tag in values.yaml to its package.json version
-# Environment: CRDS_DIR (default ../shared/crds, relative to the repository root),
-#   CHART_CHECK_API_SERVER=0 skips step 6 (and the build of kube-apiserver), HELM_DEPS_TIMEOUT.
+#   topology   regenerate helm/eventshop/files/topology.yaml from the services' consumers
+# Environment: CRDS_DIR (default ../shared/crds), HELM_CHARTS_DIR (default ../shared/helm-charts),
+#   both relative to the repository root; CHART_CHECK_API_SERVER=0 skips step 6.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/scripts/chart-check/apiserver.sh"
 
 CHART_SRC="$ROOT/helm/eventshop"
+OPERATORS_SRC="$ROOT/helm/eventshop-operators"
 CRDS_DIR=${CRDS_DIR:-$ROOT/../shared/crds}
+HELM_CHARTS_DIR=${HELM_CHARTS_DIR:-$ROOT/../shared/helm-charts}
 WORK="$LOCAL/chart-check"
 CHECKS="$ROOT/scripts/chart-check/checks.py"
 API_SERVER=${CHART_CHECK_API_SERVER:-1}
-VALUE_SETS=(dev prod)
+VALUE_SETS=(dev prod external)
+OPERATORS_RELEASE=eventshop-operators
+OPERATORS_NS=eventshop-operators
+# The longest release name the charts promise to handle (object names stay within 63 characters).
+LONG_RELEASE=release-name-of-thirty-chars-x
 declare -A COUNT
 FAILED=()
 
 fail_step() { FAILED+=("$1"); printf '\033[31m    FAILED: %s\033[0m\n' "$1" >&2; }
 elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+count_objects() { python3 -c 'import sys, yaml; print(sum(1 for d in yaml.safe_load_all(open(sys.argv[1])) if d))' "$1"; }
+count_kind() { python3 -c 'import sys, yaml; print(sum(1 for d in yaml.safe_load_all(open(sys.argv[1])) if d and (d["kind"] == sys.argv[2]) == (sys.argv[3] == "yes")))' "$1" "$2" "$3"; }
 
 ensure_python() {
   if python3 -c 'import yaml, jsonschema' 2>/dev/null; then return; fi
@@ -46,29 +66,48 @@ checks() { python3 "$CHECKS" "$@"; }
 # last_result FILE: "passed total" from a `result: passed=N total=M` line
 last_result() { sed -n 's/^result: passed=\([0-9]*\) total=\([0-9]*\)$/\1 \2/p' "$1" | tail -n 1; }
 
-prettier_bin() {
-  if [[ ! -x "$ROOT/node_modules/.bin/prettier" ]]; then
+# run_check KEY LABEL LOG -- checks args...: one offline check, its lines indented, its count kept.
+run_check() {
+  local key=$1 label=$2 log=$3 p t
+  shift 4
+  if checks "$@" >"$log" 2>&1; then :; else fail_step "$label"; fi
+  sed 's/^/    /' "$log" >&2
+  read -r p t < <(last_result "$log") || true
+  COUNT[$key]="${p:-0}/${t:-?}"
+}
+
+root_node_modules() {
+  if [[ ! -x "$ROOT/node_modules/.bin/prettier" || ! -d "$ROOT/node_modules/typescript" ]]; then
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
-  echo "$ROOT/node_modules/.bin/prettier"
 }
 
 # render_readme DIR: write DIR/README.md from DIR's values.yaml and README.md.gotmpl, formatted
-# the way the repository's Prettier formats Markdown.
+# the way the repository's Prettier formats Markdown; SRC is the committed chart it stands for.
 render_readme() {
-  local dir=$1
+  local dir=$1 src=$2
   rm -f "$dir/README.md"
   (cd "$dir" && helm-docs --chart-search-root . --sort-values-order file --skip-version-footer --log-level warning)
   [[ -s "$dir/README.md" ]] || die "helm-docs wrote no README.md"
+  root_node_modules
   # Formatted as the committed file's path (the copy may sit in an ignored folder).
-  "$(prettier_bin)" --stdin-filepath "$CHART_SRC/README.md" <"$dir/README.md" >"$dir/README.md.formatted"
+  "$ROOT/node_modules/.bin/prettier" --stdin-filepath "$src/README.md" <"$dir/README.md" >"$dir/README.md.formatted"
   mv "$dir/README.md.formatted" "$dir/README.md"
 }
 
+# A chart copy without charts/ for helm-docs (it would document the dependencies' values too).
+readme_copy() { rm -rf "$2" && cp -r "$1" "$2" && rm -rf "$2/charts"; }
+
 cmd_docs() {
+  local src
   bash "$ROOT/scripts/k8s-tools.sh" helm-docs
-  render_readme "$CHART_SRC"
-  info "wrote helm/eventshop/README.md"
+  mkdir -p "$WORK"
+  for src in "$CHART_SRC" "$OPERATORS_SRC"; do
+    readme_copy "$src" "$WORK/docs"
+    render_readme "$WORK/docs" "$src"
+    cp "$WORK/docs/README.md" "$src/README.md"
+    info "wrote ${src#"$ROOT/"}/README.md"
+  done
 }
 
 cmd_sync_tags() {
@@ -85,74 +124,129 @@ values.write_text(text)
 EOF
 }
 
-# --- 2. a working copy of the chart, with or without the operator charts -----------------------
-prepare_chart() {
-  local copy="$WORK/chart" deps_log="$WORK/helm-dependency-build.log"
-  rm -rf "$copy" "$WORK/subcharts"
-  mkdir -p "$copy" "$WORK/subcharts"
-  cp -r "$CHART_SRC" "$copy/"
-  CHART="$copy/eventshop"
-  SUBCHART_CRDS=()
-  export HELM_CACHE_HOME="$WORK/helm/cache" HELM_CONFIG_HOME="$WORK/helm/config" HELM_DATA_HOME="$WORK/helm/data"
-  step "operator charts: helm dependency build"
-  local t=${HELM_DEPS_TIMEOUT:-90}
-  if timeout "$t" helm repo add mongodb https://mongodb.github.io/helm-charts >"$deps_log" 2>&1 &&
-    timeout "$t" helm dependency build "$CHART" >>"$deps_log" 2>&1; then
-    DEPS="included"
-    local tgz
-    for tgz in "$CHART"/charts/*.tgz; do
-      tar -xzf "$tgz" -C "$WORK/subcharts"
-    done
-    while IFS= read -r d; do SUBCHART_CRDS+=("$d"); done < <(find "$WORK/subcharts" -type d -name crds)
-    info "downloaded: $(cd "$CHART/charts" && echo *.tgz)"
-  else
-    DEPS="left out"
-    python3 - "$CHART/Chart.yaml" <<'EOF'
-import sys, yaml
-path = sys.argv[1]
-chart = yaml.safe_load(open(path))
-for dep in chart.pop("dependencies", []):
-    print(f"    note: {dep['name']} {dep['version']} ({dep['repository']}) left out: not downloadable here")
-yaml.safe_dump(chart, open(path, "w"), sort_keys=False)
+# declared_topology OUT: the queues and routing keys the services declare (JSON), from their source.
+declared_topology() {
+  root_node_modules
+  node "$ROOT/scripts/chart-check/service-topology.mjs" "$ROOT" >"$1"
+}
+
+# topology_yaml JSON: files/topology.yaml as generated from the declared topology.
+topology_yaml() {
+  python3 - "$1" <<'EOF'
+import json, sys
+print("# The queues each service consumes and the routing keys bound to them, read from the services'")
+print("# consumer definitions (defineConsumer in <service>-service/src). Generated by")
+print("# `bash scripts/chart-check.sh topology`; `make chart-check` fails when it is stale.")
+print("# Do not edit.")
+for service, queues in json.load(open(sys.argv[1])).items():
+    print(f"{service}:")
+    for queue, keys in queues.items():
+        print(f"  {queue}:")
+        for key in keys:
+            print(f"    - {key}")
 EOF
-    info "(helm dependency build failed: $(tail -n 1 "$deps_log" | cut -c1-160))"
-    info "the chart is checked without the operator charts; their custom resources are validated against ${CRDS_DIR#"$ROOT/"}"
+}
+
+cmd_topology() {
+  mkdir -p "$WORK"
+  declared_topology "$WORK/declared-topology.json"
+  topology_yaml "$WORK/declared-topology.json" >"$CHART_SRC/files/topology.yaml"
+  info "wrote helm/eventshop/files/topology.yaml"
+}
+
+# --- 2. the operators chart with the real upstream charts --------------------------------------
+prepare_operators() {
+  local copy="$WORK/operators" dep out="$WORK/operators-out"
+  rm -rf "$copy" "$out" "$WORK/subcharts"
+  mkdir -p "$copy" "$out" "$WORK/subcharts"
+  cp -r "$OPERATORS_SRC" "$copy/"
+  OPERATORS="$copy/eventshop-operators"
+  step "operators chart: the upstream charts from ${HELM_CHARTS_DIR#"$ROOT/"} into charts/ (helm package)"
+  [[ -d $HELM_CHARTS_DIR ]] || die "no mirrored charts at $HELM_CHARTS_DIR (set HELM_CHARTS_DIR)"
+  mkdir -p "$OPERATORS/charts"
+  for dep in $(python3 -c 'import sys, yaml; print(" ".join(d["name"] for d in yaml.safe_load(open(sys.argv[1]))["dependencies"]))' "$OPERATORS/Chart.yaml"); do
+    helm package "$HELM_CHARTS_DIR/$dep" -d "$OPERATORS/charts" >/dev/null
+    tar -xzf "$OPERATORS/charts/$dep"-*.tgz -C "$WORK/subcharts"
+    # The upstream chart alone with its default values: the images it pins.
+    helm template upstream "$HELM_CHARTS_DIR/$dep" >"$out/upstream-$dep.yaml"
+  done
+  info "$(cd "$OPERATORS/charts" && echo *.tgz)"
+  SUBCHART_CRDS=()
+  while IFS= read -r d; do SUBCHART_CRDS+=("$d"); done < <(find "$WORK/subcharts" -type d -name crds)
+
+  run_check operators.lock "Chart.lock" "$out/lock.log" -- lock "$OPERATORS_SRC" --mirror "$HELM_CHARTS_DIR"
+
+  step "[operators] helm lint --strict, helm template (CRDs included)"
+  if ! helm lint --strict "$OPERATORS" >"$out/lint.log" 2>&1; then
+    cat "$out/lint.log" >&2
+    fail_step "[operators] helm lint"
+  fi
+  if ! helm template "$OPERATORS_RELEASE" "$OPERATORS" -n "$OPERATORS_NS" --include-crds \
+    --kube-version "$KUBE_VERSION" >"$out/rendered.yaml" 2>"$out/template.log"; then
+    cat "$out/template.log" >&2
+    fail_step "[operators] helm template"
+    return
+  fi
+  helm template "$LONG_RELEASE" "$OPERATORS" -n "$OPERATORS_NS" --kube-version "$KUBE_VERSION" >"$out/long-name.yaml"
+  COUNT[operators.crds]=$(count_kind "$out/rendered.yaml" CustomResourceDefinition yes)
+  COUNT[operators.objects]=$(count_kind "$out/rendered.yaml" CustomResourceDefinition no)
+  info "${COUNT[operators.objects]} objects and ${COUNT[operators.crds]} CRDs rendered"
+
+  step "[operators] validate; names; Secrets and ConfigMaps the pods use; images"
+  run_check operators.validated "[operators] offline validation" "$out/validate.log" -- \
+    validate "$out/rendered.yaml" --openapi "$OPENAPI" --crds "${SUBCHART_CRDS[@]}" --kube-version "$KUBE_VERSION"
+  run_check operators.names "[operators] object names" "$out/names.log" -- names "$out/rendered.yaml" "$out/long-name.yaml"
+  run_check operators.references "[operators] references" "$out/references.log" -- \
+    references "$out/rendered.yaml" --values "$OPERATORS_SRC/values.yaml"
+  run_check operators.images "[operators] images" "$out/images.log" -- \
+    images "$out/rendered.yaml" --upstream "$out"/upstream-*.yaml
+}
+
+# --- 3. the application chart per value set ----------------------------------------------------
+prepare_app() {
+  rm -rf "$WORK/chart" && mkdir -p "$WORK/chart"
+  cp -r "$CHART_SRC" "$WORK/chart/"
+  CHART="$WORK/chart/eventshop"
+  step "topology: the queues and bindings the services declare (their defineConsumer calls)"
+  declared_topology "$WORK/declared-topology.json"
+  if diff -u "$CHART_SRC/files/topology.yaml" <(topology_yaml "$WORK/declared-topology.json") >"$WORK/topology.diff"; then
+    info "helm/eventshop/files/topology.yaml matches the services"
+  else
+    sed 's/^/    /' "$WORK/topology.diff" >&2
+    fail_step "helm/eventshop/files/topology.yaml is stale: run bash scripts/chart-check.sh topology"
   fi
 }
 
-# --- 3. per value set: lint, render, validate offline, policy ----------------------------------
 check_value_set() {
   local set=$1 values="$CHART_SRC/values-$1.yaml" out="$WORK/$1"
-  mkdir -p "$out"
+  rm -rf "$out" && mkdir -p "$out"
   step "[$set] helm lint --strict, helm template"
   if ! helm lint --strict "$CHART" -f "$values" >"$out/lint.log" 2>&1; then
     cat "$out/lint.log" >&2
     fail_step "[$set] helm lint"
     return
   fi
-  if ! helm template eventshop "$CHART" -n "eventshop-$set" -f "$values" --include-crds \
+  if ! helm template eventshop "$CHART" -n "eventshop-$set" -f "$values" \
     --kube-version "$KUBE_VERSION" >"$out/rendered.yaml" 2>"$out/template.log"; then
     cat "$out/template.log" >&2
     fail_step "[$set] helm template"
     return
   fi
-  COUNT[$set.rendered]=$(python3 -c 'import sys, yaml; print(sum(1 for d in yaml.safe_load_all(open(sys.argv[1])) if d))' "$out/rendered.yaml")
+  helm template "$LONG_RELEASE" "$CHART" -n "eventshop-$set" -f "$values" --kube-version "$KUBE_VERSION" >"$out/long-name.yaml"
+  COUNT[$set.rendered]=$(count_objects "$out/rendered.yaml")
   info "$(tail -n 1 "$out/lint.log"); ${COUNT[$set.rendered]} objects rendered"
 
-  step "[$set] validate against the Kubernetes $KUBE_VERSION OpenAPI schema and the CRDs"
-  if checks validate "$out/rendered.yaml" --openapi "$OPENAPI" --crds "$CRDS_DIR" "${SUBCHART_CRDS[@]}" \
-    --kube-version "$KUBE_VERSION" >"$out/validate.log" 2>&1; then :; else fail_step "[$set] offline validation"; fi
-  sed 's/^/    /' "$out/validate.log" >&2
-  read -r p t < <(last_result "$out/validate.log") || true
-  COUNT[$set.validated]="${p:-0}/${t:-?}"
-
-  step "[$set] policy checks"
-  if checks policy "$out/rendered.yaml" --values "$CHART_SRC/values.yaml" "$values" >"$out/policy.log" 2>&1; then :; else
-    fail_step "[$set] policy checks"
-  fi
-  sed 's/^/    /' "$out/policy.log" >&2
-  read -r p t < <(last_result "$out/policy.log") || true
-  COUNT[$set.policy]="${p:-0}/${t:-?}"
+  step "[$set] validate (OpenAPI, CRDs), policy, names, references, topology"
+  run_check "$set.validated" "[$set] offline validation" "$out/validate.log" -- \
+    validate "$out/rendered.yaml" --openapi "$OPENAPI" --crds "$CRDS_DIR" "${SUBCHART_CRDS[@]}" "${EXTRA_CRDS[@]}" \
+    --kube-version "$KUBE_VERSION"
+  run_check "$set.policy" "[$set] policy checks" "$out/policy.log" -- \
+    policy "$out/rendered.yaml" --values "$CHART_SRC/values.yaml" "$values"
+  run_check "$set.names" "[$set] object names" "$out/names.log" -- names "$out/rendered.yaml" "$out/long-name.yaml"
+  run_check "$set.references" "[$set] references" "$out/references.log" -- \
+    references "$out/rendered.yaml" --values "$CHART_SRC/values.yaml" "$values"
+  run_check "$set.topology" "[$set] topology" "$out/topology.log" -- \
+    topology "$out/rendered.yaml" --declared "$WORK/declared-topology.json"
 }
 
 # --- 4. broken values are rejected; policy violations are caught -------------------------------
@@ -171,7 +265,7 @@ check_schema_rejects() {
     done < <(sed -n 's/^# expect: //p' "$f")
     if ((ok)); then
       rejected=$((rejected + 1))
-      info "$(basename "$f" .yaml): $(grep -m1 "^- at " "$log")"
+      info "$(basename "$f" .yaml): $(grep -m1 "^- at \|^Error: " "$log" | cut -c1-150)"
     fi
   done
   COUNT[schema]="$rejected/$total"
@@ -193,7 +287,7 @@ check_schema_rejects() {
   fi
 }
 
-# --- 5. skaffold.yaml, versions, README ------------------------------------------------------
+# --- 5. skaffold.yaml, versions, READMEs -------------------------------------------------------
 check_repo_files() {
   step "skaffold.yaml against skaffold-v4beta14.json"
   if checks skaffold "$ROOT/skaffold.yaml" --schema "$CRDS_DIR/skaffold-v4beta14.json" >"$WORK/skaffold.log" 2>&1; then
@@ -208,31 +302,39 @@ check_repo_files() {
   if checks versions "$CHART_SRC/values.yaml" --root "$ROOT" >"$WORK/versions.log" 2>&1; then :; else fail_step "image tags"; fi
   sed 's/^/    /' "$WORK/versions.log" >&2
 
-  step "README values table up to date (helm-docs)"
-  local docs="$WORK/docs"
-  rm -rf "$docs" && cp -r "$CHART_SRC" "$docs"
-  render_readme "$docs"
-  if diff -u "$CHART_SRC/README.md" "$docs/README.md" >"$WORK/readme.diff"; then
-    info "helm/eventshop/README.md matches values.yaml"
-  else
-    head -n 30 "$WORK/readme.diff" >&2
-    fail_step "helm/eventshop/README.md is stale: run bash scripts/chart-check.sh docs"
-  fi
+  step "README values tables up to date (helm-docs)"
+  local src
+  for src in "$CHART_SRC" "$OPERATORS_SRC"; do
+    readme_copy "$src" "$WORK/docs"
+    render_readme "$WORK/docs" "$src"
+    if diff -u "$src/README.md" "$WORK/docs/README.md" >"$WORK/readme.diff"; then
+      info "${src#"$ROOT/"}/README.md matches values.yaml"
+    else
+      head -n 30 "$WORK/readme.diff" >&2
+      fail_step "${src#"$ROOT/"}/README.md is stale: run bash scripts/chart-check.sh docs"
+    fi
+  done
 }
 
 # --- 6. the real API server --------------------------------------------------------------------
 api_server_check() {
-  local dir="$WORK/apiserver" crds=() f
+  local dir="$WORK/apiserver" crds=() f n
   step "API server: etcd + kube-apiserver $KUBE_VERSION on loopback"
   trap apiserver_stop EXIT
   apiserver_start "$dir"
   info "ready: $(kubectl version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])')"
-  for f in "$CRDS_DIR"/*.yaml; do crds+=(-f "$f"); done
+  # CRDs of what a cluster runs besides EventShop (Prometheus Operator, KEDA, Gateway API).
+  for f in "$CRDS_DIR"/monitoring.coreos.com_*.yaml "${EXTRA_CRDS[@]}"; do crds+=(-f "$f"); done
   kubectl apply --server-side --field-manager=chart-check "${crds[@]}" >"$dir/log/crds.log"
   kubectl wait --for=condition=Established crd --all --timeout=60s >/dev/null
-  info "CRDs installed from ${CRDS_DIR#"$ROOT/"}: $(kubectl get crd -o name | wc -l)"
+  COUNT[other.crds]=$(grep -c . "$dir/log/crds.log")
+  info "CRDs of Prometheus Operator, KEDA and the Gateway API applied server-side: ${COUNT[other.crds]}"
   api_server_rejects
-  for set in "${VALUE_SETS[@]}"; do api_server_value_set "$set" "$dir"; done
+  if api_server_operators; then
+    api_server_template_alone
+    for set in "${VALUE_SETS[@]}"; do api_server_value_set "$set"; done
+    api_server_operators_uninstall
+  fi
   apiserver_stop
   trap - EXIT
   info "API server and etcd stopped"
@@ -260,10 +362,66 @@ PY
   COUNT[api-rejects]="$rejected/$total"
 }
 
+# read_back NS MANIFEST OUT: "found expected" after `kubectl get` of every object of MANIFEST.
+read_back() {
+  local ns=$1 manifest=$2 out=$3 expected found
+  expected=$(count_objects "$manifest")
+  kubectl -n "$ns" get -f "$manifest" -o name >"$out" 2>"$out.err" || true
+  found=$(grep -c . "$out" || true)
+  awk -F/ '{k=$1; sub(/^[^\/]*\//, ""); names[k]=names[k] " " $0; n[k]++} END {for (k in n) printf "      %-46s %2d %s\n", k, n[k], names[k]}' \
+    "$out" | sort | cut -c1-200 >&2
+  echo "$found $expected"
+}
+
+# gone NS MANIFEST: true when no object of MANIFEST is left (CRDs aside).
+gone() { test -z "$(kubectl -n "$1" get -f "$2" -o name --ignore-not-found 2>/dev/null)"; }
+
+api_server_operators() {
+  local out="$WORK/operators-out" found expected
+  step "[operators] helm install $OPERATORS_RELEASE (server-side apply) into namespace $OPERATORS_NS"
+  if ! helm install "$OPERATORS_RELEASE" "$OPERATORS" -n "$OPERATORS_NS" --create-namespace \
+    --timeout 2m >"$out/install.log" 2>&1; then
+    sed 's/^/    /' "$out/install.log" >&2
+    fail_step "[operators] helm install"
+    return 1
+  fi
+  helm get manifest "$OPERATORS_RELEASE" -n "$OPERATORS_NS" >"$out/installed.yaml"
+  read -r found expected < <(read_back "$OPERATORS_NS" "$out/installed.yaml" "$out/read-back.txt")
+  COUNT[operators.installed]="$found/$expected"
+  ((found == expected)) || fail_step "[operators] objects missing after install: $(cat "$out/read-back.txt.err")"
+  ((expected == COUNT[operators.objects])) || fail_step "[operators] helm installed $expected objects, ${COUNT[operators.objects]} rendered"
+  # Helm creates the charts' crds/ before the templates; each must now be served.
+  python3 -c 'import sys, yaml; [print(d["metadata"]["name"]) for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "CustomResourceDefinition"]' \
+    "$out/rendered.yaml" >"$out/crds.txt"
+  found=$(kubectl get crd $(cat "$out/crds.txt") -o name 2>/dev/null | grep -c . || true)
+  COUNT[operators.crds-installed]="$found/${COUNT[operators.crds]}"
+  info "installed and read back: $expected objects, CRDs served: $found of ${COUNT[operators.crds]}"
+  ((found == COUNT[operators.crds])) || fail_step "[operators] CRDs missing after install"
+}
+
+# The application chart alone, rendered and validated against the cluster that runs the operators.
+api_server_template_alone() {
+  local out="$WORK/template-alone" n
+  mkdir -p "$out"
+  step "helm template of the application chart alone against this cluster (--dry-run=server)"
+  kubectl create namespace eventshop-template >/dev/null
+  if helm template eventshop "$CHART" -n eventshop-template -f "$CHART_SRC/values-dev.yaml" \
+    --dry-run=server >"$out/rendered.yaml" 2>"$out/template.log"; then
+    n=$(count_objects "$out/rendered.yaml")
+    COUNT[template-alone]="$n objects"
+    info "helm template eventshop helm/eventshop -f helm/eventshop/values-dev.yaml --dry-run=server: $n objects," \
+      "$(grep -c '^kind: \(Queue\|Binding\|RabbitmqCluster\|MongoDBCommunity\)$' "$out/rendered.yaml") of them operator resources"
+  else
+    sed 's/^/    /' "$out/template.log" >&2
+    fail_step "helm template of the application chart against the cluster"
+  fi
+  kubectl delete namespace eventshop-template --wait=false >/dev/null
+}
+
 api_server_value_set() {
-  local set=$1 dir=$2 ns="eventshop-$1" out="$WORK/$1" n found
+  local set=$1 ns="eventshop-$1" out="$WORK/$1" n found expected
   [[ -s "$out/rendered.yaml" ]] || return 0
-  step "[$set] API server: dry-run create of every rendered object, helm install, read back, uninstall"
+  step "[$set] API server: server-side dry run (strict), helm install, read back, uninstall"
   kubectl create namespace "$ns" >/dev/null
   # No controller manager runs, so nothing creates the namespace's default ServiceAccount.
   kubectl -n "$ns" create serviceaccount default >/dev/null
@@ -283,18 +441,13 @@ api_server_value_set() {
     return
   fi
   helm get manifest eventshop -n "$ns" >"$out/installed.yaml"
-  local expected
-  expected=$(python3 -c 'import sys, yaml; print(sum(1 for d in yaml.safe_load_all(open(sys.argv[1])) if d))' "$out/installed.yaml")
-  kubectl -n "$ns" get -f "$out/installed.yaml" -o name >"$out/read-back.txt" 2>"$out/read-back.err" || true
-  found=$(grep -c . "$out/read-back.txt" || true)
+  read -r found expected < <(read_back "$ns" "$out/installed.yaml" "$out/read-back.txt")
   COUNT[$set.installed]="$found/$expected"
   info "helm install: $(grep -m1 '^STATUS' "$out/install.log" || echo installed); read back with kubectl: $found of $expected"
-  awk -F/ '{k=$1; sub(/^[^\/]*\//, ""); names[k]=names[k] " " $0; n[k]++} END {for (k in n) printf "      %-42s %2d %s\n", k, n[k], names[k]}' \
-    "$out/read-back.txt" | sort | cut -c1-220 >&2
-  ((found == expected)) || fail_step "[$set] objects missing after install: $(cat "$out/read-back.err")"
+  ((found == expected)) || fail_step "[$set] objects missing after install: $(cat "$out/read-back.txt.err")"
 
   helm uninstall eventshop -n "$ns" >"$out/uninstall.log" 2>&1 || fail_step "[$set] helm uninstall"
-  if wait_for_quiet 60 test -z "$(kubectl -n "$ns" get -f "$out/installed.yaml" -o name --ignore-not-found 2>/dev/null)"; then
+  if wait_for_quiet 60 gone "$ns" "$out/installed.yaml"; then
     info "helm uninstall: all $expected objects gone"
     COUNT[$set.uninstalled]="yes"
   else
@@ -302,22 +455,55 @@ api_server_value_set() {
   fi
 }
 
+api_server_operators_uninstall() {
+  local out="$WORK/operators-out" left
+  step "[operators] helm uninstall $OPERATORS_RELEASE (after every application release)"
+  helm uninstall "$OPERATORS_RELEASE" -n "$OPERATORS_NS" >"$out/uninstall.log" 2>&1 || fail_step "[operators] helm uninstall"
+  if wait_for_quiet 60 gone "$OPERATORS_NS" "$out/installed.yaml"; then
+    COUNT[operators.uninstalled]="yes"
+    info "all objects gone; the ${COUNT[operators.crds]} CRDs stay (Helm never deletes CRDs)"
+  else
+    left=$(kubectl -n "$OPERATORS_NS" get -f "$out/installed.yaml" -o name --ignore-not-found | tr '\n' ' ')
+    fail_step "[operators] objects left after helm uninstall: $left"
+  fi
+}
+
 summary() {
   local set
-  printf '\n\033[1mchart-check summary\033[0m (Kubernetes %s; operator charts %s)\n' "$KUBE_VERSION" "$DEPS"
-  printf '  %-44s %12s %12s\n' "" "${VALUE_SETS[@]}"
-  row() { printf '  %-44s %12s %12s\n' "$1" "${COUNT[dev.$2]:--}" "${COUNT[prod.$2]:--}"; }
-  row "objects rendered" rendered
-  row "validated offline (OpenAPI schema, CRDs)" validated
+  printf '\n\033[1mchart-check summary\033[0m (Kubernetes %s; upstream charts from %s)\n' "$KUBE_VERSION" "${HELM_CHARTS_DIR#"$ROOT/"}"
+  printf '  operators release (helm/eventshop-operators, installed once, namespace %s)\n' "$OPERATORS_NS"
+  orow() { printf '    %-46s %12s\n' "$1" "${COUNT[operators.$2]:--}"; }
+  orow "Chart.lock pins = Chart.yaml = mirror" lock
+  orow "objects rendered (CRDs aside)" objects
+  orow "CRDs rendered" crds
+  orow "validated offline (OpenAPI, CRDs)" validated
+  orow "names valid (also a 30-character release)" names
+  orow "Secrets/ConfigMaps used by pods that exist" references
+  orow "images as upstream pins them" images
+  orow "installed (server-side apply), read back" installed
+  orow "CRDs served after install" crds-installed
+  orow "removed by helm uninstall" uninstalled
+  printf '  application chart (helm/eventshop), per value set; every set installed beside the operators\n'
+  printf '    %-46s %12s %12s %12s\n' "" "${VALUE_SETS[@]}"
+  row() { printf '    %-46s %12s %12s %12s\n' "$1" "${COUNT[dev.$2]:--}" "${COUNT[prod.$2]:--}" "${COUNT[external.$2]:--}"; }
+  row "own objects rendered" rendered
+  row "validated offline (OpenAPI, CRDs)" validated
   row "policy checks passed" policy
+  row "names valid (also a 30-character release)" names
+  row "Secrets/ConfigMaps used that exist" references
+  row "queues and bindings = the services' own" topology
   row "accepted by the API server (dry run)" accepted
-  row "installed and read back with kubectl" installed
+  row "installed (server-side apply), read back" installed
   row "removed by helm uninstall" uninstalled
-  printf '  %-44s %12s\n' "broken values rejected by the schema" "${COUNT[schema]:--}"
-  printf '  %-44s %12s\n' "policy self-test (bad manifest caught)" "${COUNT[policy-selftest]:--}"
-  printf '  %-44s %12s\n' "broken objects refused by the API server" "${COUNT[api-rejects]:--}"
-  printf '  %-44s %12s\n' "skaffold.yaml (skaffold/v4beta14)" "${COUNT[skaffold]:--}"
-  printf '  %-44s %12s\n' "time" "$(elapsed $SECONDS)"
+  printf '    %-46s %12s %12s %12s\n' "+ operator objects + CRDs in that cluster" \
+    "${COUNT[operators.objects]:-?}+${COUNT[operators.crds]:-?}" "${COUNT[operators.objects]:-?}+${COUNT[operators.crds]:-?}" "${COUNT[operators.objects]:-?}+${COUNT[operators.crds]:-?}"
+  printf '  %-48s %12s\n' "app chart alone, helm template --dry-run=server" "${COUNT[template-alone]:--}"
+  printf '  %-48s %12s\n' "other CRDs applied (Prometheus, KEDA, Gateway)" "${COUNT[other.crds]:--}"
+  printf '  %-48s %12s\n' "broken values rejected by the schema" "${COUNT[schema]:--}"
+  printf '  %-48s %12s\n' "policy self-test (bad manifest caught)" "${COUNT[policy-selftest]:--}"
+  printf '  %-48s %12s\n' "broken objects refused by the API server" "${COUNT[api-rejects]:--}"
+  printf '  %-48s %12s\n' "skaffold.yaml (skaffold/v4beta14)" "${COUNT[skaffold]:--}"
+  printf '  %-48s %12s\n' "time" "$(elapsed $SECONDS)"
 }
 
 cmd_all() {
@@ -331,10 +517,13 @@ cmd_all() {
   fi
   KUBE_VERSION=$(bash "$ROOT/scripts/k8s-tools.sh" kubernetes-version)
   OPENAPI=$(bash "$ROOT/scripts/k8s-tools.sh" openapi-spec)
+  EXTRA_CRDS=()
+  while IFS= read -r f; do EXTRA_CRDS+=("$f"); done < <(bash "$ROOT/scripts/k8s-tools.sh" extra-crds)
   [[ -d $CRDS_DIR ]] || die "no CRDs at $CRDS_DIR (set CRDS_DIR)"
   info "tools ready after $(elapsed $SECONDS)"
 
-  prepare_chart
+  prepare_operators
+  prepare_app
   for set in "${VALUE_SETS[@]}"; do check_value_set "$set"; done
   check_schema_rejects
   check_repo_files
@@ -352,5 +541,6 @@ case "${1:-all}" in
   all) cmd_all ;;
   docs) cmd_docs ;;
   sync-tags) cmd_sync_tags ;;
-  *) die "usage: $0 [all|docs|sync-tags]" ;;
+  topology) cmd_topology ;;
+  *) die "usage: $0 [all|docs|sync-tags|topology]" ;;
 esac

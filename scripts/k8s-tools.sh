@@ -6,9 +6,13 @@
 #   kube-apiserver, kubectl   from k8s.io/kubernetes through a generated tools module (below)
 #   etcd                  from go.etcd.io/etcd/server/v3 through a second tools module
 #
-# Usage: k8s-tools.sh [helm|helm-docs|kubernetes|etcd|all|openapi-spec|kubernetes-version]
+# Usage: k8s-tools.sh [helm|helm-docs|kubernetes|etcd|all|openapi-spec|kubernetes-version|extra-crds]
 #   openapi-spec prints the path of the Kubernetes OpenAPI v2 document (swagger.json) shipped in
 #   the k8s.io/kubernetes module, for offline schema validation.
+#   extra-crds prints the paths of the CRDs of what the chart may use but does not install: KEDA's
+#   ScaledObject and TriggerAuthentication (github.com/kedacore/keda/v2, config/crd/bases,
+#   Apache-2.0) and the Gateway API's HTTPRoute (sigs.k8s.io/gateway-api, config/crd/standard,
+#   Apache-2.0), taken from their Go modules (downloaded once into the module cache).
 #
 # Builds run under `nice -n 19`: the machine is shared. A cold build of kube-apiserver and kubectl
 # takes 10-30 minutes on 2 cores; the binaries are cached, so later runs take no time.
@@ -19,6 +23,8 @@ set -euo pipefail
 HELM_DOCS_VERSION=${HELM_DOCS_VERSION:-v1.14.2}
 KUBERNETES_VERSION=${KUBERNETES_VERSION:-v1.34.4}
 ETCD_VERSION=${ETCD_VERSION:-v3.6.16}
+KEDA_VERSION=${KEDA_VERSION:-v2.20.2}
+GATEWAY_API_VERSION=${GATEWAY_API_VERSION:-v1.6.3}
 SRC="$TOOLS/src"
 mkdir -p "$TOOLS/bin" "$SRC"
 
@@ -119,6 +125,19 @@ openapi_spec() {
   echo "$kdir/api/openapi-spec/swagger.json"
 }
 
+extra_crds() {
+  local keda gateway f
+  need_go "the KEDA and Gateway API CRDs"
+  keda=$(module_dir "github.com/kedacore/keda/v2@$KEDA_VERSION")
+  gateway=$(module_dir "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
+  for f in "$keda/config/crd/bases/keda.sh_scaledobjects.yaml" \
+    "$keda/config/crd/bases/keda.sh_triggerauthentications.yaml" \
+    "$gateway/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml"; do
+    [[ -f $f ]] || die "missing $f"
+    echo "$f"
+  done
+}
+
 case "${1:-all}" in
   helm) ensure_helm ;;
   helm-docs) ensure_helm_docs ;;
@@ -126,6 +145,7 @@ case "${1:-all}" in
   etcd) ensure_etcd ;;
   openapi-spec) openapi_spec ;;
   kubernetes-version) echo "$KUBERNETES_VERSION" ;;
+  extra-crds) extra_crds ;;
   all) ensure_helm && ensure_helm_docs && ensure_etcd && ensure_kubernetes ;;
-  *) die "usage: $0 [helm|helm-docs|kubernetes|etcd|all|openapi-spec|kubernetes-version]" ;;
+  *) die "usage: $0 [helm|helm-docs|kubernetes|etcd|all|openapi-spec|kubernetes-version|extra-crds]" ;;
 esac

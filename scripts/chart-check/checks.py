@@ -8,6 +8,19 @@
   skaffold  SKAFFOLD_YAML --schema SCHEMA_JSON          skaffold.yaml against its config schema
   versions  VALUES --root REPO                          image tags equal the services' versions
   values-secrets FILE...                               no plaintext credential in values files
+  names     MANIFEST...                                 every object name a valid DNS name of at most 63
+                                                        characters (CRDs: a DNS subdomain)
+  references MANIFEST --values FILE...                  every Secret and ConfigMap a pod or custom
+                                                        resource uses is rendered, made by an operator
+                                                        (read from the custom resources), or named in
+                                                        values as an existing one
+  images    MANIFEST --upstream MANIFEST...             every image of an operator chart is one its
+                                                        upstream chart renders by default (registry,
+                                                        tag and pinned digest unchanged)
+  topology  MANIFEST --declared JSON                    the Queue and Binding resources equal the
+                                                        queues and routing keys the services declare
+  lock      CHART_DIR --mirror DIR                      Chart.lock pins = Chart.yaml = the mirrored
+                                                        charts, and its digest is Helm's
 
 Each command prints one line per failure, then `result: passed=N total=M`, and exits 1 on any
 failure. Needs PyYAML and jsonschema.
@@ -15,6 +28,7 @@ failure. Needs PyYAML and jsonschema.
 
 import argparse
 import copy
+import hashlib
 import json
 import re
 import sys
@@ -94,7 +108,7 @@ def kube_schemas(swagger_path):
 def crd_schemas(dirs):
     out = {}
     for d in dirs:
-        for path in sorted(Path(d).rglob("*.y*ml")):
+        for path in [Path(d)] if Path(d).is_file() else sorted(Path(d).rglob("*.y*ml")):
             for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
                 if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
                     continue
@@ -109,10 +123,19 @@ def crd_schemas(dirs):
     return out
 
 
+def without_nulls(node):
+    """The API server reads an explicit null as an absent field (upstream charts render some)."""
+    if isinstance(node, dict):
+        return {k: without_nulls(v) for k, v in node.items() if v is not None}
+    if isinstance(node, list):
+        return [without_nulls(v) for v in node]
+    return node
+
+
 def cmd_validate(args):
     defs, by_gvk, version = kube_schemas(args.openapi)
     crds = crd_schemas(args.crds)
-    objects = load_manifest(args.manifest)
+    objects = [without_nulls(o) for o in load_manifest(args.manifest)]
     meta_validator = jsonschema.Draft4Validator(
         {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", "definitions": defs})
     validators = {}
@@ -333,6 +356,255 @@ def cmd_versions(args):
     return result(total - len(failures), total, failures)
 
 
+# --- names, references, images, topology, lock ------------------------------------------------
+
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+# Kinds whose names Kubernetes itself limits to a DNS label (63 characters).
+LABEL_KINDS = {"Service", "Namespace"}
+
+
+def cmd_names(args):
+    """The chart's own objects: a DNS label of at most 63 characters. Objects of the operator
+    charts: what Kubernetes requires of their kind (their names are the upstream charts')."""
+    failures, total = [], 0
+    for manifest in args.manifests:
+        # Objects the operators make for the chart's custom resources carry names the chart chose.
+        for made, by in operator_made_secrets(load_manifest(manifest)).items():
+            total += 1
+            if not (DNS_LABEL.fullmatch(made) and len(made) <= 63):
+                failures.append(f"{made} ({len(made)} characters), made by the {by}: not a DNS label of at most 63")
+        for source, obj in load_sources(manifest):
+            total += 1
+            name = obj.get("metadata", {}).get("name") or ""
+            if obj["kind"] != "CustomResourceDefinition" and (not subchart_of(source) or obj["kind"] in LABEL_KINDS):
+                ok = DNS_LABEL.fullmatch(name) and len(name) <= 63
+                rule = "lowercase letters, digits and '-', at most 63 characters"
+            else:
+                ok = DNS_SUBDOMAIN.fullmatch(name) and len(name) <= 253
+                rule = "a DNS subdomain (lowercase)"
+            if not ok:
+                failures.append(f"{ident(obj)} ({len(name)} characters): not {rule}")
+    return result(total - len(failures), total, failures)
+
+
+def operator_made_secrets(objects):
+    """Objects (Secrets, Services) that operators make for the chart's custom resources, by name,
+    read from those resources."""
+    made = {}
+    for obj in objects:
+        name, spec = obj["metadata"]["name"], obj.get("spec") or {}
+        if obj["kind"] == "MongoDBCommunity":
+            for user in spec.get("users") or []:
+                by = f"MongoDB operator ({ident(obj)} user {user['name']})"
+                if user.get("connectionStringSecretName"):
+                    made[user["connectionStringSecretName"]] = by
+                if user.get("scramCredentialsSecretName"):
+                    made[user["scramCredentialsSecretName"] + "-scram-credentials"] = by
+            for suffix in ("svc", "agent-password", "keyfile", "config"):
+                made[f"{name}-{suffix}"] = f"MongoDB operator ({ident(obj)})"
+        if obj["kind"] == "RabbitmqCluster":
+            for suffix in ("default-user", "erlang-cookie", "server", "nodes", "server-conf", "plugins-conf"):
+                made[f"{name}-{suffix}"] = f"RabbitMQ cluster operator ({ident(obj)})"
+    return made
+
+
+def values_existing_names(files):
+    """Names of existing Secrets given in values (keys such as existingSecret(s), tokenSecret)."""
+    key = re.compile(r"(existingSecrets?|tokenSecret|connectionSecret|secretName)$")
+    names = set()
+
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for v in node.values():
+                yield from strings(v)
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if key.search(str(k)):
+                    names.update(s for s in strings(v) if s)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for f in files:
+        walk(yaml.safe_load(Path(f).read_text(encoding="utf-8")) or {})
+    return names
+
+
+def pod_references(obj):
+    """(kind, name, where, optional) of every Secret and ConfigMap a pod template uses."""
+    _, spec = pod_template(obj)
+    refs = []
+    for v in spec.get("volumes") or []:
+        if "secret" in v:
+            refs.append(("Secret", v["secret"].get("secretName"), f"volume {v['name']}", v["secret"].get("optional")))
+        if "configMap" in v:
+            refs.append(("ConfigMap", v["configMap"].get("name"), f"volume {v['name']}", v["configMap"].get("optional")))
+        for src in (v.get("projected") or {}).get("sources") or []:
+            for kind, field in (("Secret", "secret"), ("ConfigMap", "configMap")):
+                if field in src:
+                    refs.append((kind, src[field].get("name"), f"volume {v['name']}", src[field].get("optional")))
+    for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        for e in c.get("env") or []:
+            source = e.get("valueFrom") or {}
+            for kind, field in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
+                if field in source:
+                    refs.append((kind, source[field].get("name"), f"container {c['name']} env {e['name']}", source[field].get("optional")))
+        for e in c.get("envFrom") or []:
+            for kind, field in (("Secret", "secretRef"), ("ConfigMap", "configMapRef")):
+                if field in e:
+                    refs.append((kind, e[field].get("name"), f"container {c['name']} envFrom", e[field].get("optional")))
+    return refs
+
+
+def resource_references(obj):
+    """Secrets that custom resources of the chart point at."""
+    spec, refs = obj.get("spec") or {}, []
+    if obj["kind"] == "User" and spec.get("importCredentialsSecret"):
+        refs.append(("Secret", spec["importCredentialsSecret"]["name"], "importCredentialsSecret", False))
+    if obj["kind"] == "MongoDBCommunity":
+        for user in spec.get("users") or []:
+            refs.append(("Secret", user["passwordSecretRef"]["name"], f"user {user['name']} password", False))
+    if obj["kind"] == "TriggerAuthentication":
+        for ref in spec.get("secretTargetRef") or []:
+            refs.append(("Secret", ref["name"], f"parameter {ref['parameter']}", False))
+    return refs
+
+
+def cmd_references(args):
+    objects = [o for m in args.manifests for o in load_manifest(m)]
+    rendered = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    made = operator_made_secrets(objects)
+    given = values_existing_names(args.values)
+    failures, total, by_origin = [], 0, {}
+    for obj in objects:
+        refs = pod_references(obj) if obj["kind"] in POD_KINDS else resource_references(obj)
+        for kind, name, where, optional in refs:
+            total += 1
+            if (kind, name) in rendered:
+                origin = "rendered"
+            elif kind == "Secret" and name in made:
+                origin = "made by an operator"
+            elif name in given:
+                origin = "existing, named in values"
+            elif optional:
+                origin = "optional"
+            else:
+                failures.append(f"{ident(obj)} {where}: {kind} {name} is neither rendered, nor made by an"
+                                " operator, nor an existing one named in values")
+                continue
+            by_origin[origin] = by_origin.get(origin, 0) + 1
+    for origin, n in sorted(by_origin.items()):
+        print(f"  {origin:28} {n}")
+    return result(total - len(failures), total, failures)
+
+
+def container_images(obj):
+    _, spec = pod_template(obj)
+    return [c.get("image", "") for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]
+
+
+def subchart_of(source):
+    m = re.search(r"/charts/([^/]+)/", source)
+    return m.group(1) if m else None
+
+
+def cmd_images(args):
+    upstream = set()
+    for m in args.upstream:
+        for obj in load_manifest(m):
+            if obj["kind"] in POD_KINDS:
+                upstream.update(container_images(obj))
+    failures, total = [], 0
+    for source, obj in load_sources(args.manifest):
+        chart = subchart_of(source)
+        if obj["kind"] not in POD_KINDS or not chart:
+            continue
+        for image in container_images(obj):
+            total += 1
+            registry = image.split("/", 1)[0] if "/" in image else ""
+            if "." not in registry and ":" not in registry:
+                failures.append(f"{ident(obj)} ({chart}): image {image!r} names no registry")
+            elif image not in upstream:
+                failures.append(f"{ident(obj)} ({chart}): image {image!r} is not what the upstream chart"
+                                f" pins (one of: {', '.join(sorted(upstream))})")
+            else:
+                print(f"  {chart}: {image}")
+    return result(total - len(failures), total, failures)
+
+
+def cmd_topology(args):
+    declared = json.loads(Path(args.declared).read_text(encoding="utf-8"))
+    objects = load_manifest(args.manifest)
+    queues = {o["spec"]["name"] for o in objects if o["kind"] == "Queue"}
+    bindings = {(o["spec"]["destination"], o["spec"]["routingKey"]) for o in objects if o["kind"] == "Binding"}
+    if not queues and not bindings:
+        print("  no topology resources: the services declare their own queues and bindings")
+        return result(1, 1, [])
+    want_queues = {q for svc in declared.values() for q in svc}
+    want_bindings = {(q, k) for svc in declared.values() for q, keys in svc.items() for k in keys}
+    failures = []
+    for q in sorted(want_queues - queues):
+        failures.append(f"queue {q}: declared by its service, missing from the chart")
+    for q in sorted(queues - want_queues):
+        failures.append(f"queue {q}: in the chart, but no service consumes it")
+    for q, k in sorted(want_bindings - bindings):
+        failures.append(f"binding {q} <- {k}: a handler of its service, missing from the chart")
+    for q, k in sorted(bindings - want_bindings):
+        failures.append(f"binding {q} <- {k}: in the chart, but its service has no handler for it"
+                        " (every such message would be dead-lettered)")
+    total = len(want_queues | queues) + len(want_bindings | bindings)
+    print(f"  {len(queues)} queues and {len(bindings)} bindings rendered; the services declare"
+          f" {len(want_queues)} and {len(want_bindings)}")
+    return result(total - len(failures), total, failures)
+
+
+def helm_lock_digest(requirements, locked):
+    """Helm's Chart.lock digest: sha256 of the JSON of [Chart.yaml dependencies, lock dependencies]
+    as Go marshals its Dependency struct (fields in declaration order, empty ones omitted)."""
+    def go(dep):
+        out = {"name": dep["name"]}
+        if dep.get("version"):
+            out["version"] = dep["version"]
+        out["repository"] = dep.get("repository", "")
+        for field in ("condition", "tags", "enabled", "import-values", "alias"):
+            if dep.get(field):
+                out[field] = dep[field]
+        return out
+    data = json.dumps([[go(d) for d in requirements], [go(d) for d in locked]], separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(data.encode()).hexdigest()
+
+
+def cmd_lock(args):
+    chart = yaml.safe_load((Path(args.chart) / "Chart.yaml").read_text(encoding="utf-8"))
+    lock = yaml.safe_load((Path(args.chart) / "Chart.lock").read_text(encoding="utf-8"))
+    deps, locked = chart.get("dependencies") or [], {d["name"]: d for d in lock["dependencies"]}
+    failures, total = [], 0
+    for dep in deps:
+        total += 1
+        mirrored = Path(args.mirror) / dep["name"] / "Chart.yaml"
+        pinned = locked.get(dep["name"], {})
+        mirror_version = yaml.safe_load(mirrored.read_text(encoding="utf-8"))["version"] if mirrored.exists() else None
+        if not (dep["version"] == pinned.get("version") == mirror_version) or dep["repository"] != pinned.get("repository"):
+            failures.append(f"{dep['name']}: Chart.yaml {dep['version']}, Chart.lock {pinned.get('version')},"
+                            f" mirror {mirror_version}")
+        else:
+            print(f"  {dep['name']} {dep['version']} ({dep['repository']})")
+    total += 1
+    digest = helm_lock_digest(deps, lock["dependencies"])
+    if digest != lock.get("digest"):
+        failures.append(f"Chart.lock digest {lock.get('digest')} is not Helm's {digest} (out of sync with Chart.yaml)")
+    return result(total - len(failures), total, failures)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -352,9 +624,25 @@ def main():
     ver.add_argument("--root", required=True)
     vs = sub.add_parser("values-secrets")
     vs.add_argument("files", nargs="+")
+    n = sub.add_parser("names")
+    n.add_argument("manifests", nargs="+")
+    r = sub.add_parser("references")
+    r.add_argument("manifests", nargs="+")
+    r.add_argument("--values", nargs="*", default=[])
+    i = sub.add_parser("images")
+    i.add_argument("manifest")
+    i.add_argument("--upstream", nargs="+", required=True)
+    t = sub.add_parser("topology")
+    t.add_argument("manifest")
+    t.add_argument("--declared", required=True)
+    lk = sub.add_parser("lock")
+    lk.add_argument("chart")
+    lk.add_argument("--mirror", required=True)
     args = p.parse_args()
     return {"validate": cmd_validate, "policy": cmd_policy, "skaffold": cmd_skaffold,
-            "versions": cmd_versions, "values-secrets": cmd_values_secrets}[args.cmd](args)
+            "versions": cmd_versions, "values-secrets": cmd_values_secrets, "names": cmd_names,
+            "references": cmd_references, "images": cmd_images, "topology": cmd_topology,
+            "lock": cmd_lock}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,35 @@ matchExpressions:
     values: [order-service, inventory-service, notification-service]
 {{- end }}
 
+{{/* A name of at most 63 characters (a DNS label): as it is when short enough, else cut and
+followed by a hash of the whole, so two long names never collide. */}}
+{{- define "eventshop.shortName" -}}
+{{- include "eventshop.boundedName" (list . 63) }}
+{{- end }}
+{{/* The same with another limit, for names an operator extends: (list name max). */}}
+{{- define "eventshop.boundedName" -}}
+{{- $name := index . 0 }}
+{{- $max := int (index . 1) }}
+{{- if le (len $name) $max }}{{ $name }}{{ else }}{{ printf "%s-%s" (trunc (int (sub $max 9)) $name | trimSuffix "-") (sha256sum $name | trunc 8) }}{{ end }}
+{{- end }}
+
+{{/* The queues each service consumes and their routing keys: files/topology.yaml, generated from
+the services' consumer definitions (`bash scripts/chart-check.sh topology`). */}}
+{{- define "eventshop.topology" -}}
+{{- .Files.Get "files/topology.yaml" | fromYaml | toJson }}
+{{- end }}
+
+{{/* Whether the chart declares the broker topology as custom resources (operator mode, or an
+external broker whose topology the messaging topology operator declares). */}}
+{{- define "eventshop.topologyResources" -}}
+{{- if or (eq .Values.rabbitmq.mode "operator") (eq .Values.rabbitmq.external.topology "operator") }}true{{ end }}
+{{- end }}
+
+{{/* Whether any service scales with KEDA. */}}
+{{- define "eventshop.kedaUsed" -}}
+{{- range $_, $svc := .Values.services }}{{ if and $svc.autoscaling.enabled $svc.autoscaling.keda.enabled }}true{{ end }}{{ end }}
+{{- end }}
+
 {{- define "eventshop.rabbitmqName" -}}
 {{- printf "%s-rabbitmq" (include "eventshop.fullname" .) }}
 {{- end }}
@@ -64,17 +93,62 @@ app: {{ include "eventshop.mongodbName" . }}-svc
 {{- end }}
 
 {{/* Secret names; (dict "root" $ "name" "order"). */}}
-{{- define "eventshop.amqpSecretName" -}}
+{{/* The broker user of a service in operator mode: username, password and amqp-url. */}}
+{{- define "eventshop.rabbitmqUserSecretName" -}}
 {{- $existing := index .root.Values.rabbitmq.users.existingSecrets .name }}
-{{- default (printf "%s-%s-rabbitmq-user" (include "eventshop.fullname" .root) .name) $existing }}
+{{- default (include "eventshop.shortName" (printf "%s-%s-rabbitmq-user" (include "eventshop.fullname" .root) .name)) $existing }}
+{{- end }}
+{{/* Where a service's AMQP_URL is: "<secret> <key>". */}}
+{{- define "eventshop.amqpUrlRef" -}}
+{{- if eq .root.Values.rabbitmq.mode "external" }}
+{{- $secret := required (printf "rabbitmq.external.existingSecrets.%s is required in external mode" .name) (index .root.Values.rabbitmq.external.existingSecrets .name) }}
+{{- printf "%s %s" $secret .root.Values.rabbitmq.external.amqpUrlKey }}
+{{- else }}
+{{- printf "%s amqp-url" (include "eventshop.rabbitmqUserSecretName" .) }}
+{{- end }}
+{{- end }}
+{{/* Where a service's MONGODB_URI is: "<secret> <key>". */}}
+{{- define "eventshop.mongodbUriRef" -}}
+{{- if eq .root.Values.mongodb.mode "external" }}
+{{- $secret := required (printf "mongodb.external.existingSecrets.%s is required in external mode" .name) (index .root.Values.mongodb.external.existingSecrets .name) }}
+{{- printf "%s %s" $secret .root.Values.mongodb.external.uriKey }}
+{{- else }}
+{{- printf "%s connectionString.standard" (include "eventshop.mongodbConnectionSecretName" .) }}
+{{- end }}
+{{- end }}
+{{/* Secrets of a service that someone else writes (existing Secrets named in values): their live
+content is hashed into a pod annotation, so `helm upgrade` after a rotation rolls the pods. */}}
+{{- define "eventshop.externalSecretsChecksum" -}}
+{{- $root := .root }}
+{{- $names := list }}
+{{- if eq $root.Values.rabbitmq.mode "external" }}
+{{- $names = append $names (index $root.Values.rabbitmq.external.existingSecrets .name) }}
+{{- else }}
+{{- $names = append $names (index $root.Values.rabbitmq.users.existingSecrets .name) }}
+{{- end }}
+{{- if eq $root.Values.mongodb.mode "external" }}
+{{- $names = append $names (index $root.Values.mongodb.external.existingSecrets .name) }}
+{{- end }}
+{{- if eq $root.Values.auth.mode "hs256" }}
+{{- $names = append $names $root.Values.auth.hs256.existingSecret }}
+{{- end }}
+{{- if eq .name "notification" }}
+{{- $names = append $names $root.Values.mail.existingSecret }}
+{{- end }}
+{{- $parts := list }}
+{{- range $names | compact | uniq }}
+{{- $live := lookup "v1" "Secret" $root.Release.Namespace . }}
+{{- $parts = append $parts (printf "%s=%v" . (dig "data" dict $live)) }}
+{{- end }}
+{{- join ";" $parts | sha256sum }}
 {{- end }}
 {{- define "eventshop.mongodbPasswordSecretName" -}}
 {{- $existing := index .root.Values.mongodb.users.existingSecrets .name }}
-{{- default (printf "%s-%s-mongodb-password" (include "eventshop.fullname" .root) .name) $existing }}
+{{- default (include "eventshop.shortName" (printf "%s-%s-mongodb-password" (include "eventshop.fullname" .root) .name)) $existing }}
 {{- end }}
 {{/* Made by the MongoDB operator: key connectionString.standard holds the service's URI. */}}
 {{- define "eventshop.mongodbConnectionSecretName" -}}
-{{- printf "%s-%s-mongodb-uri" (include "eventshop.fullname" .root) .name }}
+{{- include "eventshop.shortName" (printf "%s-%s-mongodb-uri" (include "eventshop.fullname" .root) .name) }}
 {{- end }}
 {{- define "eventshop.authSecretName" -}}
 {{- default (printf "%s-auth" (include "eventshop.fullname" .)) .Values.auth.hs256.existingSecret }}

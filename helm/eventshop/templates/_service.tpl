@@ -1,7 +1,8 @@
 {{/*
 The one template every service is rendered with (templates/services.yaml calls it three times):
-ServiceAccount, Service, Deployment, HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy,
-and optionally Ingress and ServiceMonitor.
+ServiceAccount, Service, Deployment, HorizontalPodAutoscaler or KEDA ScaledObject,
+PodDisruptionBudget, NetworkPolicy and optionally a ServiceMonitor. The public API's Ingress and
+HTTPRoute are in templates/public-api.yaml.
 Argument: (dict "root" $ "name" "order" "svc" .Values.services.order)
 */}}
 {{- define "eventshop.service" -}}
@@ -12,6 +13,11 @@ Argument: (dict "root" $ "name" "order" "svc" .Values.services.order)
 {{- $fullname := printf "%s-%s" (include "eventshop.fullname" $root) $component }}
 {{- $selector := include "eventshop.selectorLabels" (dict "root" $root "component" $component) }}
 {{- $pod := $root.Values.pod }}
+{{- $amqpUrl := include "eventshop.amqpUrlRef" (dict "root" $root "name" $name) | splitList " " }}
+{{- $mongodbUri := include "eventshop.mongodbUriRef" (dict "root" $root "name" $name) | splitList " " }}
+{{- $queues := index (include "eventshop.topology" $root | fromJson) $name }}
+{{- $keda := and $svc.autoscaling.enabled $svc.autoscaling.keda.enabled }}
+{{- $public := and (eq $name "order") (or $root.Values.ingress.enabled $root.Values.gateway.enabled) }}
 ---
 apiVersion: v1
 kind: ServiceAccount
@@ -67,10 +73,12 @@ spec:
         {{- include "eventshop.labels" $root | nindent 8 }}
         app.kubernetes.io/component: {{ $component }}
         app.kubernetes.io/version: {{ $svc.image.tag | quote }}
-      {{- with $pod.annotations }}
       annotations:
+        # Existing Secrets the pod reads: `helm upgrade` after a rotation rolls the pods.
+        checksum/external-secrets: {{ include "eventshop.externalSecretsChecksum" (dict "root" $root "name" $name) }}
+        {{- with $pod.annotations }}
         {{- toYaml . | nindent 8 }}
-      {{- end }}
+        {{- end }}
     spec:
       serviceAccountName: {{ $fullname }}
       automountServiceAccountToken: false
@@ -118,26 +126,23 @@ spec:
               value: {{ $svc.port | quote }}
             - name: LOG_LEVEL
               value: {{ $root.Values.logLevel | quote }}
-            # MongoDB: the URI the operator writes for this service's SCRAM user (hosts of the
-            # replica set, the service's own database as path and auth source).
+            # MongoDB: in operator mode the URI the operator writes for this service's SCRAM user
+            # (hosts of the replica set, the service's own database); else the given Secret's.
             - name: MONGODB_URI
               valueFrom:
                 secretKeyRef:
-                  name: {{ include "eventshop.mongodbConnectionSecretName" (dict "root" $root "name" $name) }}
-                  key: connectionString.standard
-            # RabbitMQ: the credentials the topology operator's User imports, in the services' vhost.
-            - name: RABBITMQ_USERNAME
-              valueFrom:
-                secretKeyRef:
-                  name: {{ include "eventshop.amqpSecretName" (dict "root" $root "name" $name) }}
-                  key: username
-            - name: RABBITMQ_PASSWORD
-              valueFrom:
-                secretKeyRef:
-                  name: {{ include "eventshop.amqpSecretName" (dict "root" $root "name" $name) }}
-                  key: password
+                  name: {{ index $mongodbUri 0 }}
+                  key: {{ index $mongodbUri 1 }}
+            # RabbitMQ: in operator mode the user the topology operator imports, in the services'
+            # vhost; else the given Secret's URI.
             - name: AMQP_URL
-              value: {{ printf "amqp://$(RABBITMQ_USERNAME):$(RABBITMQ_PASSWORD)@%s.%s.svc:5672/%s" (include "eventshop.rabbitmqName" $root) $root.Release.Namespace $root.Values.rabbitmq.vhost | quote }}
+              valueFrom:
+                secretKeyRef:
+                  name: {{ index $amqpUrl 0 }}
+                  key: {{ index $amqpUrl 1 }}
+            # The only proxies allowed to set X-Forwarded-*; empty: none.
+            - name: TRUSTED_PROXIES
+              value: {{ join "," $root.Values.ingress.trustedProxies | quote }}
             - name: AUTH_ISSUER
               value: {{ $root.Values.auth.issuer | quote }}
             - name: AUTH_AUDIENCE
@@ -190,7 +195,7 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $pod.tmpSizeLimit }}
-{{- if $svc.autoscaling.enabled }}
+{{- if and $svc.autoscaling.enabled (not $keda) }}
 ---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
@@ -213,6 +218,56 @@ spec:
         target:
           type: Utilization
           averageUtilization: {{ $svc.autoscaling.targetCPUUtilizationPercentage }}
+{{- end }}
+{{- if $keda }}
+---
+# KEDA reads queue depth over AMQP with the service's own broker credentials.
+apiVersion: keda.sh/v1alpha1
+kind: TriggerAuthentication
+metadata:
+  name: {{ $fullname }}
+  labels:
+    {{- include "eventshop.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ $component }}
+spec:
+  secretTargetRef:
+    - parameter: host
+      name: {{ index $amqpUrl 0 }}
+      key: {{ index $amqpUrl 1 }}
+---
+# CPU for the HTTP side, plus the ready messages of each queue the service consumes.
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: {{ $fullname }}
+  labels:
+    {{- include "eventshop.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ $component }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ $fullname }}
+  minReplicaCount: {{ $svc.autoscaling.minReplicas }}
+  maxReplicaCount: {{ $svc.autoscaling.maxReplicas }}
+  pollingInterval: {{ $svc.autoscaling.keda.pollingInterval }}
+  cooldownPeriod: {{ $svc.autoscaling.keda.cooldownPeriod }}
+  triggers:
+    - type: cpu
+      metricType: Utilization
+      metadata:
+        value: {{ $svc.autoscaling.targetCPUUtilizationPercentage | quote }}
+    {{- range $queue, $_ := $queues }}
+    - type: rabbitmq
+      name: {{ $queue | replace "." "-" }}
+      metadata:
+        protocol: amqp
+        mode: QueueLength
+        queueName: {{ $queue | quote }}
+        value: {{ $svc.autoscaling.keda.queueLength | quote }}
+      authenticationRef:
+        name: {{ $fullname }}
+    {{- end }}
 {{- end }}
 ---
 apiVersion: policy/v1
@@ -252,8 +307,8 @@ spec:
       ports:
         - port: http
           protocol: TCP
-    {{- if $svc.ingress.enabled }}
-    # The ingress controller forwards the API.
+    {{- if $public }}
+    # The ingress controller or gateway forwards the public API.
     - from:
         - namespaceSelector:
             {{- toYaml $np.ingressController.namespaceSelector | nindent 12 }}
@@ -286,18 +341,26 @@ spec:
         - { port: 53, protocol: UDP }
         - { port: 53, protocol: TCP }
     # The broker (AMQP) and the database (this service's own database lives in the replica set).
+    {{- if eq $root.Values.rabbitmq.mode "operator" }}
     - to:
         - podSelector:
             matchLabels:
               {{- include "eventshop.rabbitmqPodLabels" $root | nindent 14 }}
       ports:
         - { port: 5672, protocol: TCP }
+    {{- else }}
+    {{- toYaml $root.Values.rabbitmq.external.egress | nindent 4 }}
+    {{- end }}
+    {{- if eq $root.Values.mongodb.mode "operator" }}
     - to:
         - podSelector:
             matchLabels:
               {{- include "eventshop.mongodbPodLabels" $root | nindent 14 }}
       ports:
         - { port: 27017, protocol: TCP }
+    {{- else }}
+    {{- toYaml $root.Values.mongodb.external.egress | nindent 4 }}
+    {{- end }}
     {{- if eq $root.Values.auth.mode "jwks" }}
     {{- toYaml $root.Values.auth.jwksEgress | nindent 4 }}
     {{- end }}
@@ -307,38 +370,6 @@ spec:
     {{- with $svc.networkPolicy.extraEgress }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
-{{- end }}
-{{- if $svc.ingress.enabled }}
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: {{ $fullname }}
-  labels:
-    {{- include "eventshop.labels" $root | nindent 4 }}
-    app.kubernetes.io/component: {{ $component }}
-  {{- with $svc.ingress.annotations }}
-  annotations:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-spec:
-  ingressClassName: {{ $svc.ingress.className }}
-  {{- if $svc.ingress.tls.enabled }}
-  tls:
-    - hosts: [{{ $svc.ingress.host | quote }}]
-      secretName: {{ required (printf "services.%s.ingress.tls.secretName is required when TLS is enabled" $name) $svc.ingress.tls.secretName }}
-  {{- end }}
-  rules:
-    - host: {{ required (printf "services.%s.ingress.host is required when the ingress is enabled" $name) $svc.ingress.host | quote }}
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend:
-              service:
-                name: {{ $fullname }}
-                port:
-                  name: http
 {{- end }}
 {{- if include "eventshop.serviceMonitors" $root }}
 ---
