@@ -1,0 +1,97 @@
+# Builds what the local cluster runs, once, into .tools/bin (binaries) and .local/cluster/images
+# (image archives). Sourced by scripts/cluster.sh after lib.sh. Every build runs under `nice -n 19`.
+#   build_node_binaries   kubelet, kube-controller-manager, kube-scheduler, kube-proxy
+#   build_coredns         CoreDNS with the plugins Service DNS needs (infra/cluster/coredns)
+#   build_operators       the RabbitMQ cluster and messaging topology operators
+#   build_pause           the pods' sandbox binary (infra/cluster/pause)
+# shellcheck shell=bash
+
+KUBERNETES_VERSION=$(bash "$ROOT/scripts/k8s-tools.sh" kubernetes-version)
+COREDNS_VERSION=${COREDNS_VERSION:-v1.14.7}
+RABBITMQ_CLUSTER_OPERATOR_VERSION=${RABBITMQ_CLUSTER_OPERATOR_VERSION:-v2.22.1}
+RABBITMQ_TOPOLOGY_OPERATOR_VERSION=${RABBITMQ_TOPOLOGY_OPERATOR_VERSION:-v1.20.1}
+NODE_BINARIES=(kubelet kube-controller-manager kube-scheduler kube-proxy)
+BUILD_LOG="$LOG/cluster-build.log"
+
+have_bin() { [[ -x "$TOOLS/bin/$1" && -f "$TOOLS/bin/.$1-$2" ]]; }
+mark_bin() { touch "$TOOLS/bin/.$1-$2"; }
+
+# The node's binaries come from the tools module scripts/k8s-tools.sh generates for
+# kube-apiserver (k8s.io/kubernetes with its staging modules replaced by their releases): a copy
+# of it with these tools added, so the same versions are built and Go's build cache is shared.
+build_node_binaries() {
+  local v=$KUBERNETES_VERSION missing=() b
+  for b in "${NODE_BINARIES[@]}"; do have_bin "$b" "$v" || missing+=("$b"); done
+  ((${#missing[@]})) || return 0
+  bash "$ROOT/scripts/k8s-tools.sh" kubernetes
+  step "building ${missing[*]} $v (Go modules; a cold build takes 10-30 min, log: $(rel "$BUILD_LOG"))"
+  local src="$TOOLS/src/kubernetes-$v" dir="$TOOLS/src/cluster-kubernetes-$v" minor pkg ldflags="-s -w"
+  [[ -f $src/go.mod ]] || die "no tools module at $(rel "$src") (scripts/k8s-tools.sh kubernetes makes it)"
+  minor=${v#v1.}
+  minor=${minor%%.*}
+  mkdir -p "$dir"
+  {
+    sed -e 's#^module .*#module eventshop.example/cluster-tools#' -e '/^tool (/,/^)/d' "$src/go.mod"
+    echo
+    echo "tool ("
+    for b in "${NODE_BINARIES[@]}"; do echo "	k8s.io/kubernetes/cmd/$b"; done
+    echo ")"
+  } >"$dir/go.mod"
+  cp "$src/go.sum" "$dir/go.sum"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  (
+    cd "$dir"
+    logged "$BUILD_LOG" env GOFLAGS=-mod=mod nice -n 19 go mod tidy
+    local pkgs=()
+    for b in "${missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
+    logged "$BUILD_LOG" env CGO_ENABLED=0 nice -n 19 go build -trimpath -ldflags "$ldflags" -o "$TOOLS/bin/" "${pkgs[@]}"
+  )
+  for b in "${missing[@]}"; do mark_bin "$b" "$v"; done
+}
+
+build_coredns() {
+  local v=$COREDNS_VERSION dir="$TOOLS/src/coredns-$COREDNS_VERSION"
+  have_bin coredns "$v" && [[ ! $ROOT/infra/cluster/coredns/main.go -nt $TOOLS/bin/coredns ]] && return 0
+  step "building CoreDNS $v (Go module, Service DNS plugins only; log: $(rel "$BUILD_LOG"))"
+  mkdir -p "$dir"
+  cp "$ROOT/infra/cluster/coredns/main.go" "$dir/main.go"
+  [[ -f $dir/go.mod ]] || printf 'module eventshop.example/coredns\n\ngo 1.24.0\n\nrequire github.com/coredns/coredns %s\n' "$v" >"$dir/go.mod"
+  (
+    cd "$dir"
+    logged "$BUILD_LOG" env GOFLAGS=-mod=mod nice -n 19 go mod tidy
+    logged "$BUILD_LOG" env CGO_ENABLED=0 nice -n 19 go build -trimpath -ldflags "-s -w" -o "$TOOLS/bin/coredns" .
+  )
+  mark_bin coredns "$v"
+}
+
+# `go install` refuses modules with replace lines; a tools module builds their main package.
+build_go_main() { # name module version package
+  local name=$1 module=$2 v=$3 pkg=$4 dir="$TOOLS/src/$1-$3"
+  have_bin "$name" "$v" && return 0
+  step "building $name $v (Go module $module; log: $(rel "$BUILD_LOG"))"
+  mkdir -p "$dir"
+  printf 'module eventshop.example/%s\n\ngo 1.24.0\n\nrequire %s %s\n\ntool %s\n' "$name" "$module" "$v" "$pkg" >"$dir/go.mod"
+  (
+    cd "$dir"
+    logged "$BUILD_LOG" env GOFLAGS=-mod=mod nice -n 19 go mod tidy
+    logged "$BUILD_LOG" env CGO_ENABLED=0 nice -n 19 go build -trimpath -ldflags "-s -w" -o "$TOOLS/bin/$name" "$pkg"
+  )
+  mark_bin "$name" "$v"
+}
+
+build_operators() {
+  build_go_main rabbitmq-cluster-operator github.com/rabbitmq/cluster-operator/v2 \
+    "$RABBITMQ_CLUSTER_OPERATOR_VERSION" github.com/rabbitmq/cluster-operator/v2/cmd
+  build_go_main rabbitmq-topology-operator github.com/rabbitmq/messaging-topology-operator \
+    "$RABBITMQ_TOPOLOGY_OPERATOR_VERSION" github.com/rabbitmq/messaging-topology-operator/cmd
+}
+
+build_pause() {
+  local src="$ROOT/infra/cluster/pause/pause.c"
+  [[ -x $TOOLS/bin/pause && ! $src -nt $TOOLS/bin/pause ]] && return 0
+  step "building the pod sandbox binary (pause)"
+  logged "$BUILD_LOG" gcc -Os -static -s -o "$TOOLS/bin/pause" "$src"
+}

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# make cluster-check: the charts on the local cluster (scripts/cluster.sh up), end to end.
+#   images     the lead's podman images (services, FerretDB, Mailpit, RabbitMQ) and the operators'
+#              one-binary images, imported into the cluster's containerd
+#   data       FerretDB (the external MongoDB) and Mailpit in namespace eventshop-data
+#   operators  helm install helm/eventshop-operators with the mirrored upstream charts (CRDs
+#              included) and the operators' local images; MongoDB operator off (no mongod here)
+#   app        helm install helm/eventshop with infra/cluster/values-local.yaml
+#   available  every Deployment and StatefulSet of the release available
+#   test       helm test
+#   resources  the RabbitmqCluster, Queue and User custom resources reconciled
+#   uninstall  helm uninstall, the namespace gone, no stuck finalizers
+# Prints a table of steps, their time and result; exits non-zero on the first failure.
+# Environment: HELM_CHARTS_DIR (the mirrored upstream charts, default ../shared/helm-charts),
+# AVAILABLE_TIMEOUT (s, default 600), DELETE_TIMEOUT (s, default 180), KEEP=1 leaves the release.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/scripts/cluster/build.sh"
+
+CL="$LOCAL/cluster"
+export KUBECONFIG="$CL/kubeconfig"
+CONTAINERD_SOCK="$CL/containerd/containerd.sock"
+HELM_CHARTS_DIR=${HELM_CHARTS_DIR:-$ROOT/../shared/helm-charts}
+AVAILABLE_TIMEOUT=${AVAILABLE_TIMEOUT:-600}
+DELETE_TIMEOUT=${DELETE_TIMEOUT:-180}
+WORK="$CL/check"
+CHECK_LOG="$LOG/cluster-check.log"
+NS=eventshop
+RELEASE=eventshop
+OPERATORS_NS=eventshop-operators
+IMAGE_PREFIX=docker.io/eventshop
+RABBITMQ_IMAGE=localhost/eventshop/rabbitmq:3-management
+CLUSTER_OPERATOR_IMAGE=$IMAGE_PREFIX/rabbitmq-cluster-operator:$RABBITMQ_CLUSTER_OPERATOR_VERSION
+TOPOLOGY_OPERATOR_IMAGE=$IMAGE_PREFIX/rabbitmq-messaging-topology-operator:$RABBITMQ_TOPOLOGY_OPERATOR_VERSION
+ctr_() { ctr --address "$CONTAINERD_SOCK" -n k8s.io "$@"; }
+
+STEPS=()
+TIMES=()
+RESULTS=()
+table() {
+  local i
+  printf '\n%-12s %8s  %s\n' step seconds result
+  for i in "${!STEPS[@]}"; do printf '%-12s %8s  %s\n' "${STEPS[i]}" "${TIMES[i]}" "${RESULTS[i]}"; done
+  echo "full log: $(rel "$CHECK_LOG")"
+}
+trap table EXIT
+
+# run NAME DESCRIPTION FUNCTION: one row of the table; stops the check on failure.
+run() {
+  local name=$1 what=$2 fn=$3 t0=$SECONDS
+  step "$name: $what"
+  echo "=== $(date -Is) $name" >>"$CHECK_LOG"
+  if "$fn" >>"$CHECK_LOG" 2>&1; then
+    STEPS+=("$name") TIMES+=($((SECONDS - t0))) RESULTS+=("ok${RESULT_NOTE:+ ($RESULT_NOTE)}")
+    RESULT_NOTE=""
+  else
+    STEPS+=("$name") TIMES+=($((SECONDS - t0))) RESULTS+=("FAILED")
+    tail -n 25 "$CHECK_LOG" | sed 's/^/    | /' >&2
+    die "$name failed (log: $(rel "$CHECK_LOG"))"
+  fi
+}
+RESULT_NOTE=""
+
+podman_() { CONTAINERS_CONF=$(bash "$ROOT/scripts/podman.sh" conf) podman "$@"; }
+
+import_podman_image() { # image
+  if ctr_ images ls -q | grep -qx "$1"; then return 0; fi
+  podman_ image exists "$1" || { echo "image $1 is missing: build it with make images / make images-local"; return 1; }
+  echo "importing $1"
+  podman_ save "$1" | ctr_ images import -
+}
+
+service_version() { node -p "require('$ROOT/$1/package.json').version"; }
+
+images() {
+  local svc
+  for svc in order-service inventory-service notification-service; do
+    import_podman_image "localhost/eventshop/$svc:$(service_version "$svc")"
+  done
+  import_podman_image localhost/eventshop/ferretdb:1.24
+  import_podman_image localhost/eventshop/mailpit:latest
+  import_podman_image "$RABBITMQ_IMAGE"
+  build_operators
+  local ref bin
+  for ref in "$CLUSTER_OPERATOR_IMAGE:rabbitmq-cluster-operator" "$TOPOLOGY_OPERATOR_IMAGE:rabbitmq-topology-operator"; do
+    bin=${ref##*:}
+    ref=${ref%:*}
+    if ! ctr_ images ls -q | grep -qx "$ref"; then
+      python3 "$ROOT/scripts/cluster/oci-image.py" "$WORK/$bin.tar" "$ref" --entrypoint /manager \
+        --user 1000 "$TOOLS/bin/$bin:/manager"
+      ctr_ images import "$WORK/$bin.tar"
+    fi
+  done
+}
+
+data_services() {
+  sed -e "s#IMAGE_FERRETDB#localhost/eventshop/ferretdb:1.24#" -e "s#IMAGE_MAILPIT#localhost/eventshop/mailpit:latest#" \
+    "$ROOT/infra/cluster/data-services.yaml" | kubectl apply -f -
+  kubectl -n eventshop-data rollout status deployment/ferretdb --timeout=180s
+  kubectl -n eventshop-data rollout status deployment/mailpit --timeout=180s
+}
+
+operators() {
+  local copy="$WORK/operators" dep
+  rm -rf "$copy"
+  mkdir -p "$copy"
+  cp -r "$ROOT/helm/eventshop-operators" "$copy/"
+  mkdir -p "$copy/eventshop-operators/charts"
+  for dep in rabbitmq-cluster-operator mongodb-kubernetes; do
+    helm package "$HELM_CHARTS_DIR/$dep" -d "$copy/eventshop-operators/charts"
+  done
+  helm upgrade --install eventshop-operators "$copy/eventshop-operators" \
+    --namespace "$OPERATORS_NS" --create-namespace --wait --timeout 10m \
+    --set mongodb-kubernetes.enabled=false \
+    --set rabbitmq-cluster-operator.clusterOperator.image.registry=docker.io \
+    --set rabbitmq-cluster-operator.clusterOperator.image.repository=eventshop/rabbitmq-cluster-operator \
+    --set rabbitmq-cluster-operator.clusterOperator.image.tag="$RABBITMQ_CLUSTER_OPERATOR_VERSION" \
+    --set rabbitmq-cluster-operator.clusterOperator.image.pullPolicy=IfNotPresent \
+    --set rabbitmq-cluster-operator.msgTopologyOperator.image.registry=docker.io \
+    --set rabbitmq-cluster-operator.msgTopologyOperator.image.repository=eventshop/rabbitmq-messaging-topology-operator \
+    --set rabbitmq-cluster-operator.msgTopologyOperator.image.tag="$RABBITMQ_TOPOLOGY_OPERATOR_VERSION" \
+    --set rabbitmq-cluster-operator.msgTopologyOperator.image.pullPolicy=IfNotPresent \
+    --set rabbitmq-cluster-operator.rabbitmqImage.registry=localhost \
+    --set rabbitmq-cluster-operator.rabbitmqImage.repository=eventshop/rabbitmq \
+    --set rabbitmq-cluster-operator.rabbitmqImage.tag=3-management
+  kubectl get crd -o name | grep -c rabbitmq.com
+  RESULT_NOTE="$(kubectl get crd -o name | grep -c rabbitmq.com) CRDs"
+}
+
+# The broker's volume: a hostPath PersistentVolume without a class, which the operator's claim
+# (no StorageClass in this cluster) binds to.
+broker_volume() {
+  local dir="$CL/volumes/rabbitmq"
+  mkdir -p "$dir"
+  chmod 0777 "$dir"
+  kubectl apply -f - <<YAML
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: eventshop-local-rabbitmq }
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Delete
+  hostPath: { path: $dir, type: Directory }
+YAML
+}
+
+app() {
+  kubectl create namespace "$NS" --dry-run=client -o yaml | kubectl apply -f -
+  local svc db
+  for svc in order inventory notification; do
+    db=$svc
+    kubectl -n "$NS" create secret generic "eventshop-$svc-db" \
+      --from-literal=mongodb-uri="mongodb://ferretdb.eventshop-data.svc.cluster.local:27017/$db?maxPoolSize=1" \
+      --dry-run=client -o yaml | kubectl apply -f -
+  done
+  broker_volume
+  helm upgrade --install "$RELEASE" "$ROOT/helm/eventshop" --namespace "$NS" \
+    -f "$ROOT/infra/cluster/values-local.yaml" \
+    --set rabbitmq.cluster.image="$RABBITMQ_IMAGE" \
+    --set services.order.image.tag="$(service_version order-service)" \
+    --set services.inventory.image.tag="$(service_version inventory-service)" \
+    --set services.notification.image.tag="$(service_version notification-service)"
+}
+
+available() {
+  local deadline=$((SECONDS + AVAILABLE_TIMEOUT)) kind
+  until kubectl -n "$NS" get statefulset -o name 2>/dev/null | grep -q .; do
+    ((SECONDS < deadline)) || { echo "no StatefulSet appeared"; return 1; }
+    sleep 5
+  done
+  for kind in statefulset deployment; do
+    for obj in $(kubectl -n "$NS" get "$kind" -o name); do
+      kubectl -n "$NS" rollout status "$obj" --timeout="$((deadline - SECONDS))s" || {
+        kubectl -n "$NS" get pods -o wide
+        kubectl -n "$NS" describe "$obj" | tail -20
+        return 1
+      }
+    done
+  done
+  kubectl -n "$NS" get pods -o wide
+  RESULT_NOTE="limit ${AVAILABLE_TIMEOUT}s"
+}
+
+helm_test() {
+  helm test "$RELEASE" --namespace "$NS" --timeout 5m --logs
+}
+
+resources() {
+  local kind
+  for kind in rabbitmqclusters queues users; do
+    kubectl -n "$NS" get "$kind" -o custom-columns='NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,RECONCILED:.status.conditions[?(@.type=="ReconcileSuccess")].status'
+  done
+  kubectl -n "$NS" wait --for=condition=ReconcileSuccess rabbitmqcluster --all --timeout=60s
+  kubectl -n "$NS" wait --for=condition=Ready queues --all --timeout=60s
+  kubectl -n "$NS" wait --for=condition=Ready users --all --timeout=60s
+}
+
+uninstall() {
+  helm uninstall "$RELEASE" --namespace "$NS" --wait --timeout 5m
+  kubectl delete namespace "$NS" --wait=false
+  if ! kubectl wait --for=delete "namespace/$NS" --timeout="${DELETE_TIMEOUT}s"; then
+    echo "left behind:"
+    kubectl api-resources --verbs=list --namespaced -o name |
+      xargs -n1 -I{} kubectl -n "$NS" get {} -o name --ignore-not-found 2>/dev/null
+    return 1
+  fi
+  kubectl delete pv eventshop-local-rabbitmq --ignore-not-found
+  RESULT_NOTE="limit ${DELETE_TIMEOUT}s"
+}
+
+mkdir -p "$WORK"
+: >"$CHECK_LOG"
+kubectl get --raw=/readyz >/dev/null 2>&1 || die "no cluster: run scripts/cluster.sh up first"
+run images "images into the cluster's containerd" images
+run data "FerretDB and Mailpit (namespace eventshop-data)" data_services
+run operators "helm install eventshop-operators (RabbitMQ operators from local images)" operators
+run app "helm install eventshop (local values)" app
+run available "every Deployment and StatefulSet available" available
+run test "helm test" helm_test
+run resources "RabbitmqCluster, Queue and User reconciled" resources
+[[ ${KEEP:-} == 1 ]] || run uninstall "helm uninstall, namespace gone" uninstall
