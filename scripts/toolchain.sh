@@ -31,26 +31,32 @@ ensure_go_tool() { # name module version
 
 # FerretDB embeds its version from build/version/version.txt, which the module zip lacks
 # (a plain `go install` panics at start): build from a copy of the module with that file written.
-# One line is patched (decision 0010): its SQLite backend looks documents up by `_id` with the
-# expression `->'$._id'`, while the unique index it creates is on `->"_id"`; SQLite uses an
-# expression index only for the same expression, so every lookup by `_id` scanned the table.
-FERRETDB_BUILD=$FERRETDB_VERSION-id-index
+# The copy gets the patches in infra/ferretdb/, in order (each names its upstream file and
+# function): lookups by `_id` use the `_id` index (decision 0010), so does an `_id` equality with
+# other conditions (0014), and update, findAndModify and delete are atomic per document across
+# connections (0013). A patch that does not apply exactly stops the build. The version reads
+# v1.24.2+atomic-writes: the services refuse a FerretDB without it on more than one connection.
+FERRETDB_BUILD=$FERRETDB_VERSION+atomic-writes
+apply_in() { # dir git-apply-args...: the ceiling stops git from using a repository around dir
+  (cd "$1" && GIT_CEILING_DIRECTORIES=${1%/*} git apply "${@:2}")
+}
 ensure_ferretdb() {
   local version=$FERRETDB_VERSION
   if [[ -x "$TOOLS/bin/ferretdb" && -f "$TOOLS/bin/.ferretdb-$FERRETDB_BUILD" ]]; then return; fi
   command -v go >/dev/null || die "ferretdb needs Go to build"
-  step "building ferretdb $version (Go module)"
-  local src tmp
+  step "building ferretdb $FERRETDB_BUILD (Go module with the patches in infra/ferretdb/)"
+  local src tmp patch err
   logged "$TOOLCHAIN_LOG" go mod download -json "github.com/FerretDB/FerretDB@$version"
   src=$(go mod download -json "github.com/FerretDB/FerretDB@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
   [[ -d "$src" ]] || die "could not download the FerretDB module (log: $(rel "$TOOLCHAIN_LOG"))"
   tmp=$(mktemp -d)
   cp -r "$src/." "$tmp/" && chmod -R u+w "$tmp"
-  echo "$version" >"$tmp/build/version/version.txt"
-  local metadata="$tmp/internal/backends/sqlite/metadata/metadata.go"
-  grep -qF "IDColumn = DefaultColumn + \"->'\$._id'\"" "$metadata" ||
-    die "FerretDB $version: the _id lookup expression to patch was not found in $metadata"
-  sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->'_id'\"|" "$metadata"
+  echo "$FERRETDB_BUILD" >"$tmp/build/version/version.txt"
+  for patch in "$ROOT"/infra/ferretdb/*.patch; do
+    err=$(apply_in "$tmp" --check "$patch" 2>&1) ||
+      die "FerretDB $version: the code $(rel "$patch") changes was not found: $err"
+    apply_in "$tmp" "$patch"
+  done
   (cd "$tmp" && logged "$TOOLCHAIN_LOG" go build -trimpath -o "$tmp/ferretdb.bin" ./cmd/ferretdb)
   mv -f "$tmp/ferretdb.bin" "$TOOLS/bin/ferretdb" # a running server keeps its old file
   rm -rf "$tmp"

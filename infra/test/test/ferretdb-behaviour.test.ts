@@ -4,9 +4,13 @@
  * names says what changed.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { MongoClient, MongoServerError, type Db } from 'mongodb';
 import { requireEnv } from '../src/env';
+import type { RaceOp, RaceSpec } from './support/contender';
 
 interface Server {
   ferretdb: string | undefined;
@@ -18,17 +22,17 @@ interface OutboxEntry {
   type: string;
 }
 
+const DB_NAME = 'infra_tests_pins';
+
 describe('MongoDB subset on the server behind MONGODB_URI', () => {
   let client: MongoClient;
   let db: Db;
   let server: Server;
 
   before(async () => {
-    // One connection per process: against FerretDB, this is what makes each single-document
-    // operation atomic (its updates read, change and write back without compare-and-set).
-    client = new MongoClient(requireEnv('MONGODB_URI'), { maxPoolSize: 1 });
+    client = new MongoClient(requireEnv('MONGODB_URI'));
     await client.connect();
-    db = client.db('infra_tests_pins');
+    db = client.db(DB_NAME);
     await db.dropDatabase();
     const info = await db.admin().command({ buildInfo: 1 });
     server = {
@@ -51,20 +55,47 @@ describe('MongoDB subset on the server behind MONGODB_URI', () => {
     assert.match(server.version, /^\d+\.\d+/);
   });
 
-  it('200 concurrent guarded decrements of stock 150 through one connection: 150 succeed', async () => {
-    const products = db.collection<{ _id: string; stock: number }>('products');
-    await products.insertOne({ _id: 'SKU-1', stock: 150 });
+  // MongoDB's promise: a single-document write is atomic, its filter included, whoever else
+  // writes the document at the same time. Each race runs in two client processes with 25
+  // connections each, all started at once.
+  it('200 guarded decrements of stock 50 from two processes (50 connections): exactly 50 win', async (t) => {
+    const products = db.collection<{ _id: string; stock: number }>('race_products');
+    await products.insertOne({ _id: 'SKU-1', stock: 50 });
 
-    const results = await Promise.all(
-      Array.from({ length: 200 }, () =>
-        products.updateOne({ _id: 'SKU-1', stock: { $gte: 1 } }, { $inc: { stock: -1 } }),
-      ),
+    const won = await race(t, { collection: 'race_products', id: 'SKU-1', op: 'decrement' }, 100);
+
+    const left = await products.findOne({ _id: 'SKU-1' });
+    t.diagnostic(`${won} decrements won, stock left ${left?.stock}`);
+    assert.equal(won, 50);
+    assert.deepEqual(left, { _id: 'SKU-1', stock: 0 });
+  });
+
+  it('a revision compare-and-set raced by two processes (200 findOneAndUpdate): exactly one wins', async (t) => {
+    const orders = db.collection<{ _id: string; revision: number; owner?: string }>('race_orders');
+    await orders.insertOne({ _id: 'order-1', revision: 1 });
+
+    const won = await race(t, { collection: 'race_orders', id: 'order-1', op: 'revision' }, 100);
+
+    assert.equal(won, 1);
+    assert.equal((await orders.findOne({ _id: 'order-1' }))?.revision, 2);
+  });
+
+  it('a guarded claim and a guarded delete raced by two processes: exactly one wins', async (t) => {
+    const claims = db.collection<{ _id: string; claimed: boolean }>('race_claims');
+    await claims.insertOne({ _id: 'claim-1', claimed: false });
+
+    const won = await race(
+      t,
+      { collection: 'race_claims', id: 'claim-1', op: 'claim-or-delete' },
+      100,
     );
 
-    assert.equal(results.filter((r) => r.modifiedCount === 1).length, 150);
-    assert.equal(results.filter((r) => r.matchedCount === 0).length, 50);
-    assert.deepEqual(await products.findOne({ _id: 'SKU-1' }), { _id: 'SKU-1', stock: 0 });
-    assert.equal(await products.countDocuments({ stock: { $lt: 0 } }), 0);
+    assert.equal(won, 1);
+    const left = await claims.findOne({ _id: 'claim-1' });
+    assert.ok(
+      left === null || left.claimed,
+      `neither claimed nor deleted: ${JSON.stringify(left)}`,
+    );
   });
 
   it('$pullAll removes exactly the given subdocuments and leaves the others', async () => {
@@ -131,3 +162,44 @@ describe('MongoDB subset on the server behind MONGODB_URI', () => {
     }
   });
 });
+
+const PROCESSES = 2;
+const CONNECTIONS_PER_PROCESS = 25;
+
+/**
+ * Runs `perProcess` attempts of `op` in each of two client processes, started together once both
+ * hold their connections; returns how many attempts the server reported as won in total.
+ */
+async function race(
+  t: { diagnostic(message: string): void },
+  target: Pick<RaceSpec, 'collection' | 'id' | 'op'> & { op: RaceOp },
+  perProcess: number,
+): Promise<number> {
+  const script = join(__dirname, 'support', 'contender.js');
+  const contenders = Array.from({ length: PROCESSES }, (_, n) => {
+    const spec: RaceSpec = {
+      uri: requireEnv('MONGODB_URI'),
+      db: DB_NAME,
+      ...target,
+      count: perProcess,
+      pool: CONNECTIONS_PER_PROCESS,
+      tag: `p${n}`,
+    };
+    const child = spawn(process.execPath, [script, JSON.stringify(spec)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    return { child, lines, exited };
+  });
+  for (const c of contenders) assert.equal((await c.lines.next()).value, 'ready');
+  for (const c of contenders) c.child.stdin.end('go\n');
+  const wins: number[] = [];
+  for (const c of contenders) {
+    const line = (await c.lines.next()).value as string;
+    wins.push((JSON.parse(line) as { won: number }).won);
+    assert.equal(await c.exited, 0);
+  }
+  t.diagnostic(`${target.op}: won per process ${wins.join(' + ')}`);
+  return wins.reduce((a, b) => a + b, 0);
+}
