@@ -26,9 +26,15 @@ export async function createServiceApp(
   options: ServiceAppOptions = {},
 ): Promise<NestFastifyApplication> {
   return withEnvOverride(options.env, async () => {
+    const kitOptions = findKitOptions(module);
+    const proxies = kitOptions ? loadKitConfig(kitOptions).TRUSTED_PROXIES : [];
     const app = await NestFactory.create<NestFastifyApplication>(
       module,
-      new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576, trustProxy: true }),
+      new FastifyAdapter({
+        bodyLimit: options.bodyLimit ?? 1_048_576,
+        // X-Forwarded-* only from the listed proxies; from anyone else they are the client's words.
+        trustProxy: proxies.length > 0 ? proxies : false,
+      }),
       { bufferLogs: true, abortOnError: false },
     );
     app.useLogger(app.get(Logger));

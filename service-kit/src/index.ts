@@ -42,18 +42,21 @@ export {
 export { OutboxWriter } from './messaging/outbox/outbox-writer';
 export { OutboxRelay } from './messaging/outbox/outbox-relay';
 
-// Conditional single-document writes by `_id` that stay `_id`-only on FerretDB
+// Conditional single-document writes by `_id`; what the server is
 export {
-  detectGuardedWriteMode,
   GuardedWrites,
   type DocumentId,
+  type Guard,
   type GuardedTarget,
   type GuardedUpdateOptions,
   type GuardedUpdateResult,
-  type GuardedWriteMode,
-  type GuardedWriteSetting,
 } from './persistence/guarded-writes';
-export { equalityFields, matchesGuard, type Guard } from './persistence/guard-match';
+export {
+  ATOMIC_FERRETDB_TAG,
+  checkConditionalWrites,
+  describeMongoServer,
+  type MongoServerInfo,
+} from './persistence/mongo-server';
 
 // Keeps the driver from staying disconnected after a database restart; MongoDB availability
 export { MongoWatchdog } from './persistence/mongo-watchdog';

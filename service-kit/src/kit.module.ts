@@ -29,6 +29,7 @@ import { OutboxRelay } from './messaging/outbox/outbox-relay';
 import { OutboxWriter } from './messaging/outbox/outbox-writer';
 import { Publisher } from './messaging/publisher';
 import { GuardedWrites } from './persistence/guarded-writes';
+import { checkConditionalWrites, describeMongoServer } from './persistence/mongo-server';
 import { MongoWatchdog } from './persistence/mongo-watchdog';
 import { Lifecycle } from './shutdown/lifecycle';
 
@@ -74,8 +75,9 @@ export class EventShopKitModule {
         }),
         MongooseModule.forRootAsync({
           inject: [KIT_CONFIG],
-          // One connection per process: with FerretDB, maxPoolSize=1 in the URI is what makes
-          // each single-document operation atomic.
+          // The pool is the driver's (maxPoolSize 100 unless MONGODB_URI says otherwise): single-
+          // document writes are atomic across connections on MongoDB and on the project's FerretDB
+          // build; the GuardedWrites provider refuses a server where they are not.
           useFactory: (config: KitConfig) => ({
             uri: config.MONGODB_URI,
             serverSelectionTimeoutMS: 10_000,
@@ -83,8 +85,8 @@ export class EventShopKitModule {
             // within 2 x 10 s: the MongoWatchdog restarts a monitor silent for longer.
             connectTimeoutMS: 10_000,
             heartbeatFrequencyMS: 10_000,
-            // With a single connection, one hung operation would stall every other one (relay,
-            // sweeper, handlers): fail it instead, and let the caller retry.
+            // A hung operation holds its connection (all of them with maxPoolSize=1): fail it
+            // instead, and let the caller retry.
             socketTimeoutMS: 30_000,
             retryAttempts: 5,
             retryDelay: 2_000,
@@ -110,8 +112,12 @@ export class EventShopKitModule {
         {
           provide: GuardedWrites,
           inject: [getConnectionToken()],
-          useFactory: (connection: Connection) =>
-            new GuardedWrites(connection, options.guardedWrites ?? 'auto'),
+          useFactory: async (connection: Connection) => {
+            // Before the first write: refuse a server whose conditional writes race.
+            const server = await describeMongoServer(connection);
+            checkConditionalWrites(server, connection.getClient().options.maxPoolSize);
+            return new GuardedWrites(connection);
+          },
         },
         OutboxRelay,
         OutboxWriter,

@@ -2,7 +2,6 @@ import { Inject } from '@nestjs/common';
 import type { EnvSchema } from './config/env';
 import type { KitConfig } from './config/load-config';
 import type { ConsumerDefinition } from './messaging/consumer/handler';
-import type { GuardedWriteSetting } from './persistence/guarded-writes';
 
 export interface OutboxOptions {
   /** Publishes awaiting their confirm at once (default 100). */
@@ -38,12 +37,6 @@ export interface KitOptions<S extends EnvSchema = EnvSchema> {
   readonly outbox?: OutboxOptions;
   /** Processed-event markers older than this are deleted by a sweeper (default 7 days). */
   readonly dedupRetentionMs?: number;
-  /**
-   * How `GuardedWrites` (and the outbox writer's guarded updates) run: `auto` (default) asks the
-   * server once; `server` sends `{ _id, ...guard }` (MongoDB); `in-process` reads by `_id` and
-   * checks the guard under a per-`_id` lock (FerretDB, which scans for any other filter).
-   */
-  readonly guardedWrites?: GuardedWriteSetting;
   readonly testHooks?: KitTestHooks;
 }
 

@@ -11,12 +11,11 @@ import { ProductsRepository } from '../persistence/products.repository';
 const STALE_AFTER_MS = 60_000;
 const SWEEP_EVERY_MS = 60_000;
 /**
- * On FerretDB a pass is two collection scans (~1.5–2 s at 20,000 products, holding the
- * process's only connection). There this process is the database's one writer, so what a crash
- * left behind is found by the pass a minute after the restart; later passes only catch
- * requests that failed half-way on a database error, and run hourly.
+ * On FerretDB a pass is two collection scans (~1.5–2 s at 20,000 products). What a crash left
+ * behind is found by the pass a minute after the restart; later passes only catch requests that
+ * failed half-way on a database error, and run hourly.
  */
-const SINGLE_WRITER_SWEEP_EVERY_MS = 3_600_000;
+const FERRETDB_SWEEP_EVERY_MS = 3_600_000;
 const BATCH = 100;
 
 /**
@@ -53,11 +52,8 @@ export class AdjustmentReconciler implements OnApplicationBootstrap, OnApplicati
 
   private async pass(): Promise<void> {
     await this.sweepQuietly();
-    const singleWriter = await this.guarded.mode().then(
-      (mode) => mode === 'in-process',
-      () => false,
-    );
-    this.schedule(singleWriter ? SINGLE_WRITER_SWEEP_EVERY_MS : SWEEP_EVERY_MS);
+    const onFerretDb = await this.guarded.onFerretDb().catch(() => false);
+    this.schedule(onFerretDb ? FERRETDB_SWEEP_EVERY_MS : SWEEP_EVERY_MS);
   }
 
   private async sweepQuietly(): Promise<void> {

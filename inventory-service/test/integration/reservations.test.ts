@@ -112,8 +112,8 @@ describe('reservations driven by real events', () => {
       shortLines: [{ sku: hot, requested: 1, available: 0 }],
     });
     console.log(
-      `# ran against ${inventory.databaseServer}; single-document atomicity from one connection ` +
-        'per process (maxPoolSize=1), the service being the only writer',
+      `# ran against ${inventory.databaseServer}; single-document writes atomic on the server, ` +
+        'whatever the pool size in MONGODB_URI',
     );
   });
 

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, validateAuthEnv } from '@eventshop/service-kit
 import { inventoryEnv, watchedSkus } from '../../src/config/inventory-env';
 
 const base = {
-  MONGODB_URI: 'mongodb://127.0.0.1:27017/inventory?directConnection=true&maxPoolSize=1',
+  MONGODB_URI: 'mongodb://127.0.0.1:27017/inventory?directConnection=true',
   AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
   AUTH_ISSUER: 'https://id.example/',
   AUTH_AUDIENCE: 'inventory',

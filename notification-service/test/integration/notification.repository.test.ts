@@ -1,6 +1,6 @@
 // Runs against the real MongoDB-compatible server (FerretDB 1.24 locally, MongoDB in production).
-// Claims rely on single-document atomicity, which FerretDB gets from the single connection
-// (`maxPoolSize=1`) of this one writing process.
+// Claims rely on single-document atomicity: MongoDB's, and the project's FerretDB build's
+// (decision 0013), whatever the pool size.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';

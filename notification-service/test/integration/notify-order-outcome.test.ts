@@ -208,9 +208,10 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
 
   it('re-sends with the same Message-ID when the process died between send and mark', async () => {
     // "Dies" = the write after the send fails; the record stays `sending` until its lease ends.
+    // The lease outlasts the first send and the redelivery on a loaded machine.
     const crashing = Object.create(repository) as NotificationRepository;
     crashing.markSent = () => Promise.reject(new Error('process killed before the mark'));
-    const leaseMs = 200;
+    const leaseMs = 1_000;
     const first = new NotifyOrderOutcomeService(crashing, mailer, new RecordingMetrics(), {
       leaseMs,
     });

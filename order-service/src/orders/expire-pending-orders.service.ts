@@ -26,11 +26,12 @@ export class ExpirePendingOrdersService {
   async expireOverdue(now = new Date()): Promise<number> {
     const timeoutMs = this.config.ORDER_PENDING_TIMEOUT;
     const cutoff = new Date(now.getTime() - timeoutMs);
-    // On FerretDB (one writing process per database; GuardedWrites in `in-process` mode) the
-    // overdue orders come from the in-memory due list, loaded by one scan at the first pass;
-    // elsewhere from the indexed query `{ status, createdAt }`. Each order is then changed by
-    // `_id` with its revision guard, so an order confirmed meanwhile is left alone.
-    const fromMemory = (await this.guarded.mode()) === 'in-process';
+    // On FerretDB (which scans the collection for this query) the overdue orders come from the
+    // in-memory due list, loaded by one scan at the first pass and complete while this process
+    // is the one that creates the database's orders; elsewhere from the indexed query
+    // `{ status, createdAt }`. Each order is then changed by `_id` with its revision guard, so
+    // an order confirmed meanwhile is left alone.
+    const fromMemory = await this.guarded.onFerretDb();
     if (fromMemory) await this.pending.ensureLoaded(() => this.orders.findAllPending());
     let expired = 0;
     for (;;) {

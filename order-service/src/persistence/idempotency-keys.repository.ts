@@ -27,14 +27,12 @@ export class IdempotencyKeysRepository {
   }
 
   /**
-   * False when a record with this id exists already (another request won the race). Under the
-   * key's lock, so it cannot land between the read and the delete of `deleteExpired`.
+   * False when a record with this id exists already (another request won the race). The guarded
+   * delete of `deleteExpired` compares the record it read, so it never removes this one.
    */
   async insert(id: string, record: IdempotencyRecord, now: Date): Promise<boolean> {
     try {
-      await this.guarded.exclusive(this.keys, id, () =>
-        this.keys.collection.insertOne({ _id: id, ...record, createdAt: now } as never),
-      );
+      await this.keys.collection.insertOne({ _id: id, ...record, createdAt: now } as never);
       return true;
     } catch (err) {
       if (isDuplicateKeyError(err)) return false;

@@ -4,7 +4,7 @@ import { authConfigFrom, ConfigError, loadConfig } from '@eventshop/service-kit'
 import { orderEnv, sweepIntervalFor } from '../../src/config/order-env';
 
 const base = {
-  MONGODB_URI: 'mongodb://127.0.0.1:27017/orders?directConnection=true&maxPoolSize=1',
+  MONGODB_URI: 'mongodb://127.0.0.1:27017/orders?directConnection=true',
   AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
   AUTH_ISSUER: 'https://issuer.test/',
   AUTH_AUDIENCE: 'orders',

@@ -19,6 +19,11 @@ export const baseEnv = {
   MONGODB_LIVENESS_GRACE_MS: env.duration({ default: '2m', min: 1 }),
   /** How often the MongoDB watchdog looks for a stuck driver (see `MongoWatchdog`). */
   MONGODB_WATCHDOG_INTERVAL_MS: env.duration({ default: '5s', min: 100 }),
+  /**
+   * Proxies whose X-Forwarded-For/-Proto/-Host the HTTP server believes (IPs or CIDR ranges,
+   * comma-separated); unset or empty trusts none, so a client cannot forge its address.
+   */
+  TRUSTED_PROXIES: env.addresses(),
   /** Messages each consumer queue may hold unacknowledged (per process). */
   CONSUMER_PREFETCH: env.int({ min: 1, max: 1000, default: 20 }),
 } as const;

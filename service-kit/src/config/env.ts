@@ -1,5 +1,6 @@
 // Declarative env variables: each one parses a raw string into a typed value or says, in a few
 // words, what is wrong with it. No library: the needs are small and the messages are ours.
+import { isIP } from 'node:net';
 
 export interface EnvVar<T> {
   /** Parses a present, non-empty raw value; throws an Error whose message says what is wrong. */
@@ -133,6 +134,30 @@ function durations(opts: Common<string> = {}): EnvVar<number[]> {
   }, opts);
 }
 
+/**
+ * A comma-separated list of IP addresses and CIDR ranges (`10.0.0.0/8,::1`); empty means none.
+ */
+function addresses(): EnvVar<string[]> {
+  return make(
+    (raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((entry) => {
+          const [ip = '', bits, extra] = entry.split('/');
+          const family = isIP(ip);
+          const max = family === 4 ? 32 : 128;
+          const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= max);
+          if (family === 0 || !validBits || extra !== undefined) {
+            throw new Error(`must list IP addresses or CIDR ranges (got "${entry}")`);
+          }
+          return entry;
+        }),
+    { default: '' },
+  );
+}
+
 function bool(opts: Common<boolean> = {}): EnvVar<boolean> {
   return make((raw) => {
     const v = raw.trim().toLowerCase();
@@ -158,4 +183,4 @@ function oneOf<const V extends string>(
 }
 
 /** Builders for a service's env schema (see `EventShopKitModule.forRoot({ env })`). */
-export const env = { str, url, int, duration, durations, bool, oneOf } as const;
+export const env = { str, url, int, duration, durations, addresses, bool, oneOf } as const;

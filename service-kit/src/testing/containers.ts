@@ -70,7 +70,7 @@ export async function startContainers(): Promise<Containers> {
   const managementUrl = (): string =>
     managementUrlFor(amqpUrl()).replace(/:15672$/, `:${rabbit.getMappedPort(15672)}`);
   const mongoUri = (): string =>
-    `mongodb://${mongo.getHost()}:${mongo.getMappedPort(27017)}/test?directConnection=true&maxPoolSize=1`;
+    `mongodb://${mongo.getHost()}:${mongo.getMappedPort(27017)}/test?directConnection=true`;
   await waitForManagement(managementUrl(), 60_000);
 
   const rabbitctl = async (command: 'stop_app' | 'start_app'): Promise<void> => {

@@ -1,7 +1,7 @@
 // The consumer chain against the real broker and database: validation, retry tiers, dead
 // letters, replay, deduplication and correlation. Tiers are 200ms/400ms/600ms (RETRY_DELAYS).
-// Atomicity: the app uses ONE connection to FerretDB (maxPoolSize=1), so each of the handler's
-// single-document writes is atomic; the handler's guard and the marker rely on that.
+// The handler's guard and the marker rely on single-document writes being atomic (MongoDB, the
+// project's FerretDB build), whatever the pool size in MONGODB_URI.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';

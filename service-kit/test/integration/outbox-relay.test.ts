@@ -1,7 +1,7 @@
 // Outbox relay against the real broker and database. The example app writes orders with their
 // `order.created.v1` in the same insert; an observer queue counts what reaches the exchange.
-// Atomicity: each process talks to FerretDB over ONE connection (maxPoolSize=1 in MONGODB_URI),
-// which makes each single-document write (insert with outbox, `$pullAll`) atomic.
+// Each single-document write (insert with outbox, `$pullAll`) is atomic on the server, whatever
+// the pool size in MONGODB_URI.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';

@@ -1,7 +1,7 @@
 // The example service as a real process started by `startService`: env validation, HTTP
 // surface (health, metrics, correlation in logs), and a graceful SIGTERM during a burst.
-// Atomicity: each process (the child, this test) uses ONE connection to FerretDB
-// (maxPoolSize=1), so every single-document write is atomic.
+// Both processes (the child, this test) write with pools of connections: single-document writes
+// are atomic on the server.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';

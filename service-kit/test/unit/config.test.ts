@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ConfigError, env, formatDuration, loadConfig, parseDuration } from '../../src';
 
 const valid = {
-  MONGODB_URI: 'mongodb://u:p@127.0.0.1:27017/db?directConnection=true&maxPoolSize=1',
+  MONGODB_URI: 'mongodb://u:p@127.0.0.1:27017/db?directConnection=true',
   AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
 };
 
@@ -26,7 +26,23 @@ test('the base schema has defaults for everything but the two URLs', () => {
   assert.equal(c.CONSUMER_PREFETCH, 20);
   assert.equal(c.MONGODB_LIVENESS_GRACE_MS, 120_000);
   assert.equal(c.MONGODB_WATCHDOG_INTERVAL_MS, 5_000);
+  assert.deepEqual(c.TRUSTED_PROXIES, []);
   assert.ok(Object.isFrozen(c));
+});
+
+test('TRUSTED_PROXIES lists IP addresses and CIDR ranges; anything else stops the start', () => {
+  const list = ' 10.0.0.0/8, 127.0.0.1 ,::1,fd00::/8 ';
+  assert.deepEqual(loadConfig({}, { ...valid, TRUSTED_PROXIES: list }).TRUSTED_PROXIES, [
+    '10.0.0.0/8',
+    '127.0.0.1',
+    '::1',
+    'fd00::/8',
+  ]);
+  for (const bad of ['proxy.local', '10.0.0.0/33', '10.0.0.1/8/1', '*', '::1/129']) {
+    const e = error(() => loadConfig({}, { ...valid, TRUSTED_PROXIES: bad }));
+    assert.equal(e.variable, 'TRUSTED_PROXIES', bad);
+    assert.match(e.message, /IP addresses or CIDR ranges/);
+  }
 });
 
 test('a missing or bad variable is one line naming it and the problem', () => {

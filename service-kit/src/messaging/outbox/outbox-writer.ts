@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { mongo, type Model, type UpdateQuery } from 'mongoose';
+import type { Model, UpdateQuery } from 'mongoose';
 import type { AnyCloudEvent } from '@eventshop/events-contracts';
-import { GuardedWrites } from '../../persistence/guarded-writes';
 import { OutboxRelay } from './outbox-relay';
 import { OUTBOX_PATH, toOutboxEntries } from './outbox.schema';
 
@@ -11,10 +10,7 @@ import { OUTBOX_PATH, toOutboxEntries } from './outbox.schema';
  */
 @Injectable()
 export class OutboxWriter {
-  constructor(
-    private readonly relay: OutboxRelay,
-    private readonly guarded: GuardedWrites,
-  ) {}
+  constructor(private readonly relay: OutboxRelay) {}
 
   /** Inserts `doc` with `events` in its outbox; returns the stored document (lean). */
   async insert<T>(
@@ -32,10 +28,8 @@ export class OutboxWriter {
    * A guarded update: `findOneAndUpdate(filter, { ...update, $push: { outbox: { $each } } })`
    * returning the document after the write, or `null` when the filter matched nothing (the guard
    * refused; no event is written). `update` must not use `$push` on `outbox` itself.
-   *
-   * A filter naming one `_id` (a string, ObjectId or number) runs through `GuardedWrites`: on
-   * FerretDB the server then only ever sees `{ _id }` (no collection scan), the rest of the filter
-   * being checked in process under the document's lock. Any other filter is sent as it is.
+   * The filter and the write are one operation, atomic on the server (decision 0013 for the
+   * local FerretDB); a filter with an `_id` equality finds its document through the `_id` index.
    */
   async update<T>(
     model: Model<T>,
@@ -51,21 +45,11 @@ export class OutboxWriter {
       entries.length > 0
         ? ({ ...update, $push: { ...push, [OUTBOX_PATH]: { $each: entries } } } as UpdateQuery<T>)
         : update;
-    const upsert = options.upsert ?? false;
-    const { _id: id, ...guard } = filter;
-    const after = isPlainId(id)
-      ? await this.guarded.findOneAndUpdate<T>(model, id, guard, full as Record<string, unknown>, {
-          upsert,
-        })
-      : ((await model
-          .findOneAndUpdate(filter, full, { returnDocument: 'after', upsert })
-          .lean()
-          .exec()) as T | null);
+    const after = (await model
+      .findOneAndUpdate(filter, full, { returnDocument: 'after', upsert: options.upsert ?? false })
+      .lean()
+      .exec()) as T | null;
     if (after && entries.length > 0) this.relay.kick(model, after);
     return after;
   }
-}
-
-function isPlainId(id: unknown): id is string | number | mongo.ObjectId {
-  return typeof id === 'string' || typeof id === 'number' || id instanceof mongo.ObjectId;
 }
