@@ -20,7 +20,7 @@ MAIL_UI_PORT=8025
 
 print_env() {
   cat <<ENV
-MONGODB_URI=mongodb://127.0.0.1:$MONGO_PORT/eventshop?directConnection=true&maxPoolSize=1
+MONGODB_URI=mongodb://127.0.0.1:$MONGO_PORT/eventshop?directConnection=true
 AMQP_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT
 RABBITMQ_MANAGEMENT_URL=http://guest:guest@127.0.0.1:15672
 SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
