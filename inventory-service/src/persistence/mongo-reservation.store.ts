@@ -142,6 +142,61 @@ export class MongoReservationStore implements ReservationStore {
     return result.modifiedCount === 1;
   }
 
+  async storeCommitment(expected: ReservationStatus, next: ReservationRecord): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.reservations.collection,
+      next.orderId,
+      { status: expected },
+      {
+        $set: {
+          status: next.status,
+          committed: true,
+          settled: next.settled,
+          updatedAt: new Date(),
+        },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async commitHold(sku: string, hold: Hold): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.skus,
+      sku,
+      { holders: hold.orderId, holds: { $all: [exactHold(hold)] } },
+      {
+        $pullAll: { holds: [exactHold(hold)], holders: [hold.orderId] },
+        $inc: { onHand: -hold.quantity, reserved: -hold.quantity },
+        $set: { updatedAt: new Date() },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async restock(sku: string, hold: Hold): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.skus,
+      sku,
+      { restocks: { $ne: hold.orderId } },
+      {
+        $inc: { onHand: hold.quantity, available: hold.quantity },
+        $push: { restocks: hold.orderId },
+        $set: { updatedAt: new Date() },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async clearRestock(sku: string, orderId: string): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.skus,
+      sku,
+      { restocks: orderId },
+      { $pullAll: { restocks: [orderId] } },
+    );
+    return result.modifiedCount === 1;
+  }
+
   async returnHold(sku: string, hold: Hold): Promise<boolean> {
     const result = await this.guarded.updateOne(
       this.skus,
@@ -161,8 +216,10 @@ export class MongoReservationStore implements ReservationStore {
 interface SkuDocument {
   _id: string;
   active: boolean;
+  onHand: number;
   available: number;
   reserved: number;
+  restocks: string[];
   holds: { orderId: string; quantity: number }[];
   holders: string[];
   updatedAt: Date;
@@ -178,6 +235,7 @@ function toRecord(doc: Reservation): ReservationRecord {
     status: doc.status,
     lines: (doc.lines ?? []).map((l) => ({ sku: l.sku, quantity: l.quantity })),
     settled: doc.settled,
+    ...(doc.committed ? { committed: true } : {}),
     ...(doc.refusal
       ? {
           refusal: {

@@ -53,6 +53,7 @@ export class ProductsRepository {
           holds: [],
           holders: [],
           pendingAdjustments: [],
+          restocks: [],
           createdAt: now,
           updatedAt: now,
         },

@@ -54,6 +54,10 @@ export class Reservation {
   @Prop({ type: Boolean, required: true })
   settled!: boolean;
 
+  /** Confirmed: its holds became committed units (docs/decisions/0015). */
+  @Prop({ type: Boolean, required: false })
+  committed?: boolean;
+
   @Prop({ type: Date, required: true })
   createdAt!: Date;
 

@@ -34,6 +34,11 @@ export interface SkuState {
  * - insertReservation: insert if absent, else the stored record unchanged
  * - storeOutcome: `{_id: orderId, status: expected}` → new status + outcome event in the outbox
  * - markSettled: `{_id: orderId, status, settled: false}` → settled
+ * - storeCommitment: `{_id: orderId, status: 'reserved'}` → committed (no event)
+ * - commitHold: `{_id: sku, holders: order, holds: {$all: [hold]}}` → `$pullAll` the hold,
+ *   `$inc` reserved and onHand down (available unchanged)
+ * - restock: `{_id: sku, restocks != order}` → `$push` the order to restocks, `$inc` onHand and
+ *   available up; clearRestock `$pullAll`s that marker once the record is settled
  */
 export interface ReservationStore {
   loadReservation(orderId: string): Promise<ReservationRecord | undefined>;
@@ -52,4 +57,12 @@ export interface ReservationStore {
   readSku(sku: string): Promise<SkuState | undefined>;
   takeHold(sku: string, hold: Hold): Promise<boolean>;
   returnHold(sku: string, hold: Hold): Promise<boolean>;
+  /** Moves the record from `expected` to `next` (committed); false if not in `expected`. */
+  storeCommitment(expected: ReservationStatus, next: ReservationRecord): Promise<boolean>;
+  /** Turns the order's hold into committed units; false if the SKU has no such hold. */
+  commitHold(sku: string, hold: Hold): Promise<boolean>;
+  /** Puts a committed order's units back on hand; false if its marker is already there. */
+  restock(sku: string, hold: Hold): Promise<boolean>;
+  /** Removes the order's restock marker; false if there was none. */
+  clearRestock(sku: string, orderId: string): Promise<boolean>;
 }

@@ -13,6 +13,7 @@ interface Sku {
   reserved: number;
   available: number;
   holds: Hold[];
+  restocks: string[];
 }
 
 /**
@@ -32,7 +33,15 @@ export class InMemoryReservationStore implements ReservationStore {
   constructor(private readonly yieldBetween: () => Promise<void> = async () => undefined) {}
 
   addSku(sku: string, onHand: number, active = true): void {
-    this.skus.set(sku, { sku, active, onHand, reserved: 0, available: onHand, holds: [] });
+    this.skus.set(sku, {
+      sku,
+      active,
+      onHand,
+      reserved: 0,
+      available: onHand,
+      holds: [],
+      restocks: [],
+    });
   }
 
   async loadReservation(orderId: string): Promise<ReservationRecord | undefined> {
@@ -97,6 +106,46 @@ export class InMemoryReservationStore implements ReservationStore {
     // like `$pullAll` + `$inc`: every equal entry goes, the counters move by one hold
     doc.available += hold.quantity;
     doc.reserved -= hold.quantity;
+    return true;
+  }
+
+  async storeCommitment(expected: ReservationStatus, next: ReservationRecord) {
+    await this.yieldBetween();
+    const current = this.reservations.get(next.orderId);
+    if (!current || current.status !== expected) return false;
+    this.reservations.set(next.orderId, clone(next)!);
+    return true;
+  }
+
+  async commitHold(sku: string, hold: Hold) {
+    await this.yieldBetween();
+    const doc = this.skus.get(sku);
+    if (!doc) return false;
+    const before = doc.holds.length;
+    doc.holds = doc.holds.filter(
+      (h) => !(h.orderId === hold.orderId && h.quantity === hold.quantity),
+    );
+    if (doc.holds.length === before) return false;
+    doc.onHand -= hold.quantity;
+    doc.reserved -= hold.quantity;
+    return true;
+  }
+
+  async restock(sku: string, hold: Hold) {
+    await this.yieldBetween();
+    const doc = this.skus.get(sku);
+    if (!doc || doc.restocks.includes(hold.orderId)) return false;
+    doc.restocks.push(hold.orderId);
+    doc.onHand += hold.quantity;
+    doc.available += hold.quantity;
+    return true;
+  }
+
+  async clearRestock(sku: string, orderId: string) {
+    await this.yieldBetween();
+    const doc = this.skus.get(sku);
+    if (!doc || !doc.restocks.includes(orderId)) return false;
+    doc.restocks = doc.restocks.filter((id) => id !== orderId);
     return true;
   }
 
