@@ -16,6 +16,7 @@ import { CommitStockHandler } from './messaging/commit-stock.handler';
 import { ReleaseStockHandler } from './messaging/release-stock.handler';
 import { ReserveStockHandler } from './messaging/reserve-stock.handler';
 import { InventoryMetrics } from './metrics/inventory-metrics';
+import { CreateIndexes } from './persistence/create-indexes';
 import { MongoReservationStore } from './persistence/mongo-reservation.store';
 import { Product, ProductSchema } from './persistence/product.schema';
 import { ProductsRepository } from './persistence/products.repository';
@@ -43,6 +44,7 @@ import { SwitchableCrashPoints } from './reservations/switchable-crash-points';
   ],
   controllers: [ProductsController],
   providers: [
+    CreateIndexes,
     jwtVerifierProvider,
     JwtAuthGuard,
     ProductsRepository,

@@ -25,7 +25,7 @@ const HoldEntrySchema = SchemaFactory.createForClass(HoldEntry);
  * record says so (docs/decisions/0015). Holds are of pending orders only: a confirmed order's
  * holds leave as committed units, so the document's size is bounded by its pending orders.
  */
-@Schema({ collection: 'products', versionKey: false })
+@Schema({ collection: 'products', versionKey: false, autoIndex: false })
 export class Product {
   @Prop({ type: String, required: true })
   _id!: string;

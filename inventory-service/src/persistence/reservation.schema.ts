@@ -37,7 +37,7 @@ export class RefusalEntry {
  * The reservation of one order (`_id` = order id): how far its steps got, and the outcome event
  * in its outbox (docs/decisions/0004).
  */
-@Schema({ collection: 'reservations', versionKey: false })
+@Schema({ collection: 'reservations', versionKey: false, autoIndex: false })
 export class Reservation {
   @Prop({ type: String, required: true })
   _id!: string;
