@@ -39,6 +39,8 @@ export interface ReservationRecord {
   readonly settled: boolean;
   /** The order was confirmed and its units committed; kept when it is released afterwards. */
   readonly committed?: boolean;
+  /** A committed order's release: the tokens of the restocks that count (one per line). */
+  readonly restocks?: readonly string[];
 }
 
 const TRANSITIONS: Readonly<Record<ReservationStatus, readonly ReservationStatus[]>> = {

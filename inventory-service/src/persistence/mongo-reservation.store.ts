@@ -125,6 +125,7 @@ export class MongoReservationStore implements ReservationStore {
       reserved: doc.reserved,
       available: doc.available,
       holds: (doc.holds ?? []).map((h) => ({ orderId: h.orderId, quantity: h.quantity })),
+      restocks: [...(doc.restocks ?? [])],
     };
   }
 
@@ -173,26 +174,50 @@ export class MongoReservationStore implements ReservationStore {
     return result.modifiedCount === 1;
   }
 
-  async restock(sku: string, hold: Hold): Promise<boolean> {
+  async restock(sku: string, hold: Hold, token: string): Promise<boolean> {
     const result = await this.guarded.updateOne(
       this.skus,
       sku,
-      { restocks: { $ne: hold.orderId } },
+      { restockers: { $ne: hold.orderId } },
       {
         $inc: { onHand: hold.quantity, available: hold.quantity },
-        $push: { restocks: hold.orderId },
+        $push: { restockers: hold.orderId, restocks: token },
         $set: { updatedAt: new Date() },
       },
     );
     return result.modifiedCount === 1;
   }
 
-  async clearRestock(sku: string, orderId: string): Promise<boolean> {
+  async settleRestock(orderId: string, tokens: readonly string[]): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.reservations.collection,
+      orderId,
+      { status: 'released', settled: false },
+      { $set: { settled: true, restocks: [...tokens], updatedAt: new Date() } },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async clearRestock(sku: string, orderId: string, token: string): Promise<boolean> {
     const result = await this.guarded.updateOne(
       this.skus,
       sku,
-      { restocks: orderId },
-      { $pullAll: { restocks: [orderId] } },
+      { restocks: token },
+      { $pullAll: { restocks: [token], restockers: [orderId] } },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async undoRestock(sku: string, hold: Hold, token: string): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.skus,
+      sku,
+      { restocks: token, available: { $gte: hold.quantity } },
+      {
+        $pullAll: { restocks: [token], restockers: [hold.orderId] },
+        $inc: { onHand: -hold.quantity, available: -hold.quantity },
+        $set: { updatedAt: new Date() },
+      },
     );
     return result.modifiedCount === 1;
   }
@@ -219,6 +244,7 @@ interface SkuDocument {
   onHand: number;
   available: number;
   reserved: number;
+  restockers: string[];
   restocks: string[];
   holds: { orderId: string; quantity: number }[];
   holders: string[];
@@ -236,6 +262,7 @@ function toRecord(doc: Reservation): ReservationRecord {
     lines: (doc.lines ?? []).map((l) => ({ sku: l.sku, quantity: l.quantity })),
     settled: doc.settled,
     ...(doc.committed ? { committed: true } : {}),
+    ...(doc.restocks ? { restocks: [...doc.restocks] } : {}),
     ...(doc.refusal
       ? {
           refusal: {

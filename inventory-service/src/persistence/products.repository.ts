@@ -53,6 +53,7 @@ export class ProductsRepository {
           holds: [],
           holders: [],
           pendingAdjustments: [],
+          restockers: [],
           restocks: [],
           createdAt: now,
           updatedAt: now,

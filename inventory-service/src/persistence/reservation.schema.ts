@@ -58,6 +58,10 @@ export class Reservation {
   @Prop({ type: Boolean, required: false })
   committed?: boolean;
 
+  /** A committed order's release: the restock tokens that count (docs/decisions/0015). */
+  @Prop({ type: [String], required: false, default: undefined })
+  restocks?: string[];
+
   @Prop({ type: Date, required: true })
   createdAt!: Date;
 

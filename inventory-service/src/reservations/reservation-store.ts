@@ -22,6 +22,8 @@ export interface SkuState {
   readonly reserved: number;
   readonly available: number;
   readonly holds: readonly Hold[];
+  /** Tokens `<orderId>:<run>` of committed units put back on hand, until cleared. */
+  readonly restocks: readonly string[];
 }
 
 /**
@@ -37,8 +39,12 @@ export interface SkuState {
  * - storeCommitment: `{_id: orderId, status: 'reserved'}` → committed (no event)
  * - commitHold: `{_id: sku, holders: order, holds: {$all: [hold]}}` → `$pullAll` the hold,
  *   `$inc` reserved and onHand down (available unchanged)
- * - restock: `{_id: sku, restocks != order}` → `$push` the order to restocks, `$inc` onHand and
- *   available up; clearRestock `$pullAll`s that marker once the record is settled
+ * - restock: `{_id: sku, restockers != order}` → `$push` the order to restockers and the run's
+ *   token to restocks, `$inc` onHand and available up
+ * - settleRestock: `{_id: orderId, status: 'released', settled: false}` → settled, with the
+ *   tokens of the restocks that count
+ * - clearRestock: `{_id: sku, restocks: token}` → `$pullAll` the token and the order
+ * - undoRestock: `{_id: sku, restocks: token, available >= q}` → `$pullAll` both, `$inc` down
  */
 export interface ReservationStore {
   loadReservation(orderId: string): Promise<ReservationRecord | undefined>;
@@ -61,8 +67,12 @@ export interface ReservationStore {
   storeCommitment(expected: ReservationStatus, next: ReservationRecord): Promise<boolean>;
   /** Turns the order's hold into committed units; false if the SKU has no such hold. */
   commitHold(sku: string, hold: Hold): Promise<boolean>;
-  /** Puts a committed order's units back on hand; false if its marker is already there. */
-  restock(sku: string, hold: Hold): Promise<boolean>;
-  /** Removes the order's restock marker; false if there was none. */
-  clearRestock(sku: string, orderId: string): Promise<boolean>;
+  /** Puts a committed order's units back on hand; false if the order's marker is there. */
+  restock(sku: string, hold: Hold, token: string): Promise<boolean>;
+  /** Marks a committed order's release settled with the restocks that count; false if it was. */
+  settleRestock(orderId: string, tokens: readonly string[]): Promise<boolean>;
+  /** Removes a restock marker; false if it was not there. */
+  clearRestock(sku: string, orderId: string, token: string): Promise<boolean>;
+  /** Takes back a restock that does not count; false if its marker is gone. */
+  undoRestock(sku: string, hold: Hold, token: string): Promise<boolean>;
 }

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { holdOf } from '../domain/holds';
+import type { StockLine } from '../domain/order-lines';
 import type { ReservationRecord } from '../domain/reservation-progress';
 import type { CrashPoints } from './crash-points';
 import type { ReservationStore } from './reservation-store';
@@ -10,7 +12,7 @@ import type { ReservationStore } from './reservation-store';
  * - `refused`, `released`: return every hold of the order (guarded by the exact hold);
  * - `committed`: turn every hold of the order into committed units (guarded by the exact hold);
  * - `released` after `committed`: put each line's units back on hand (guarded by the order's
- *   restock marker), mark settled, then remove the markers.
+ *   restock marker), mark settled with the restocks that count, then remove the markers.
  * Once settled, a hold of the order is one a late concurrent run pushed: it is returned.
  */
 export async function settleStock(
@@ -33,27 +35,54 @@ export async function settleStock(
   await markSettled(store, record, crash);
 }
 
-/** A committed order's release: its units back on hand once per line, then the markers gone. */
+/**
+ * A committed order's release: each line's units back on hand once. A run restocks a line under
+ * a token of its own; a line already restocked (the order's marker is there) counts with the
+ * token found. The settle write records the token that counts for each line (in line order);
+ * only then are the markers removed, so a run that starts later finds the record settled and
+ * restocks nothing. A concurrent run that lost the settle and restocked a line after its marker
+ * was removed finds its token not counted for that line and takes the restock back.
+ */
 async function restockCommitted(
   store: ReservationStore,
   record: ReservationRecord,
   crash: CrashPoints,
 ): Promise<void> {
+  let settled = record;
   if (!record.settled) {
+    const counted: string[] = [];
+    const mine = new Map<StockLine, string>();
     for (const line of record.lines) {
-      if (await store.restock(line.sku, holdOf(record.orderId, line))) {
+      const token = `${record.orderId}:${randomUUID()}`;
+      if (await store.restock(line.sku, holdOf(record.orderId, line), token)) {
         await crash.after(`restocked:${line.sku}`);
+        counted.push(token);
+        mine.set(line, token);
+      } else {
+        const sku = await store.readSku(line.sku);
+        counted.push(sku?.restocks.find((t) => t.startsWith(`${record.orderId}:`)) ?? '');
       }
     }
-    // Settled before the markers go: a re-run that finds no marker must know not to restock.
-    await markSettled(store, record, crash);
+    if (await store.settleRestock(record.orderId, counted)) {
+      await crash.after('settled');
+      settled = { ...record, settled: true, restocks: counted };
+    } else {
+      settled = (await store.loadReservation(record.orderId)) ?? record;
+      for (const [line, token] of mine) {
+        if (settled.restocks?.includes(token)) continue;
+        if (await store.undoRestock(line.sku, holdOf(record.orderId, line), token)) {
+          await crash.after(`restock-undone:${line.sku}`);
+        }
+      }
+    }
   }
-  for (const line of record.lines) {
-    if (await store.clearRestock(line.sku, record.orderId)) {
+  for (const [index, line] of record.lines.entries()) {
+    const token = settled.restocks?.[index];
+    if (token && (await store.clearRestock(line.sku, record.orderId, token))) {
       await crash.after(`restock-cleared:${line.sku}`);
     }
   }
-  await returnHolds(store, record, crash);
+  await returnHolds(store, settled, crash);
 }
 
 async function markSettled(

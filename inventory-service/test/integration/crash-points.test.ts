@@ -184,6 +184,7 @@ async function observe(run: Run) {
       available: doc.available,
       holds: doc.holds,
       holders: doc.holders,
+      restockers: doc.restockers,
       restocks: doc.restocks,
     });
   }

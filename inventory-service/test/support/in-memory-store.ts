@@ -13,6 +13,7 @@ interface Sku {
   reserved: number;
   available: number;
   holds: Hold[];
+  restockers: string[];
   restocks: string[];
 }
 
@@ -40,6 +41,7 @@ export class InMemoryReservationStore implements ReservationStore {
       reserved: 0,
       available: onHand,
       holds: [],
+      restockers: [],
       restocks: [],
     });
   }
@@ -131,21 +133,42 @@ export class InMemoryReservationStore implements ReservationStore {
     return true;
   }
 
-  async restock(sku: string, hold: Hold) {
+  async restock(sku: string, hold: Hold, token: string) {
     await this.yieldBetween();
     const doc = this.skus.get(sku);
-    if (!doc || doc.restocks.includes(hold.orderId)) return false;
-    doc.restocks.push(hold.orderId);
+    if (!doc || doc.restockers.includes(hold.orderId)) return false;
+    doc.restockers.push(hold.orderId);
+    doc.restocks.push(token);
     doc.onHand += hold.quantity;
     doc.available += hold.quantity;
     return true;
   }
 
-  async clearRestock(sku: string, orderId: string) {
+  async settleRestock(orderId: string, tokens: readonly string[]) {
+    await this.yieldBetween();
+    const current = this.reservations.get(orderId);
+    if (!current || current.status !== 'released' || current.settled) return false;
+    this.reservations.set(orderId, { ...current, settled: true, restocks: [...tokens] });
+    return true;
+  }
+
+  async clearRestock(sku: string, orderId: string, token: string) {
     await this.yieldBetween();
     const doc = this.skus.get(sku);
-    if (!doc || !doc.restocks.includes(orderId)) return false;
-    doc.restocks = doc.restocks.filter((id) => id !== orderId);
+    if (!doc || !doc.restocks.includes(token)) return false;
+    doc.restocks = doc.restocks.filter((t) => t !== token);
+    doc.restockers = doc.restockers.filter((id) => id !== orderId);
+    return true;
+  }
+
+  async undoRestock(sku: string, hold: Hold, token: string) {
+    await this.yieldBetween();
+    const doc = this.skus.get(sku);
+    if (!doc || !doc.restocks.includes(token) || doc.available < hold.quantity) return false;
+    doc.restocks = doc.restocks.filter((t) => t !== token);
+    doc.restockers = doc.restockers.filter((id) => id !== hold.orderId);
+    doc.onHand -= hold.quantity;
+    doc.available -= hold.quantity;
     return true;
   }
 
@@ -161,7 +184,10 @@ export class InMemoryReservationStore implements ReservationStore {
   snapshot() {
     return {
       skus: [...this.skus.values()].map((s) => clone(s)),
-      reservations: [...this.reservations.values()].map((r) => clone(r)),
+      // restock tokens are random per run: compared only as present or not
+      reservations: [...this.reservations.values()].map((r) =>
+        r.restocks ? { ...clone(r), restocks: r.restocks.length > 0 } : clone(r),
+      ),
       events: this.outbox.map((e) => ({ id: e.id, type: e.type, data: e.data })),
     };
   }

@@ -50,7 +50,8 @@ function assertConsistent(store: InMemoryReservationStore) {
     assert.ok(sku.available >= 0 && sku.reserved >= 0, `${sku.sku} not negative`);
     assert.equal(heldUnits(sku.holds), sku.reserved, `${sku.sku} holds = reserved`);
     // a restock marker lives only while its release is being settled
-    for (const orderId of sku.restocks) {
+    assert.equal(sku.restocks.length, sku.restockers.length, `${sku.sku} restock markers`);
+    for (const orderId of sku.restockers) {
       const record = store.reservations.get(orderId);
       assert.ok(record?.status === 'released' && !record.settled, `${sku.sku} restock marker`);
     }
@@ -190,6 +191,7 @@ const scenarios: Scenario[] = [
         reserved: 0,
         available: 1,
         holds: [],
+        restockers: [],
         restocks: [],
       });
       assert.equal(store.skus.get('B')?.onHand, 0);
@@ -407,6 +409,31 @@ describe('reservation runs: interleaved concurrent runs', () => {
           `seed ${seed}: ${sku} back`,
         );
       }
+    }
+  });
+
+  it('copies of the cancellation of a confirmed order at once restock each line once', async () => {
+    for (let seed = 1; seed <= 300; seed += 1) {
+      const store = new InMemoryReservationStore(randomYield(seed));
+      store.addSku('A', 3);
+      store.addSku('B', 3);
+      const lines = [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 1 },
+      ];
+      await deliver(store, [reserve(lines), confirm()]);
+      const copies = seed % 3 ? [cancel(), cancel()] : [cancel(), cancel(), cancel()];
+      await Promise.all(copies.map((run) => run(store, new StepRecorder())));
+      assertConsistent(store);
+      for (const sku of ['A', 'B']) {
+        const doc = store.skus.get(sku);
+        assert.deepEqual(
+          [doc?.onHand, doc?.available, doc?.restockers, doc?.restocks],
+          [3, 3, [], []],
+          `seed ${seed}: ${sku}`,
+        );
+      }
+      assert.equal(store.outbox.filter((e) => e.type === 'inventory.released.v1').length, 1);
     }
   });
 
