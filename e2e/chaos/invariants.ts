@@ -140,9 +140,10 @@ export function checkInvariants(o: Observed): Row[] {
 }
 
 /**
- * Stock is conserved per SKU: nothing adjusts stock during the run, so on hand stays the initial
- * stock; the units reserved are exactly those of the orders that ended CONFIRMED (a REJECTED or
- * CANCELLED order holds nothing once its release went through); available = on hand − reserved.
+ * Stock is conserved per SKU: nothing adjusts stock during the run, and no order is pending at
+ * the end, so nothing is reserved; the units of the orders that ended CONFIRMED left on-hand as
+ * committed units (a REJECTED or CANCELLED order holds nothing once its release went through):
+ * on hand = available = initial − confirmed units.
  */
 function stockRow(o: Observed): Row {
   const problems: string[] = [];
@@ -158,8 +159,8 @@ function stockRow(o: Observed): Row {
       continue;
     }
     const want = {
-      onHand: product.stock,
-      reserved: confirmed,
+      onHand: product.stock - confirmed,
+      reserved: 0,
       available: product.stock - confirmed,
     };
     if (
@@ -174,7 +175,7 @@ function stockRow(o: Observed): Row {
     }
   }
   return row(
-    'stock conserved per SKU (on hand = initial, reserved = confirmed units)',
+    'stock conserved per SKU (on hand = available = initial − confirmed units)',
     o.products.length,
     o.products.length - problems.length,
     problems,

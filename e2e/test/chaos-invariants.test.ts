@@ -64,8 +64,8 @@ function clean(): Observed {
           priceMinor: 100,
           currency: 'EUR',
           active: true,
-          onHand: 10,
-          reserved: 2,
+          onHand: 8,
+          reserved: 0,
           available: 8,
         },
       ],
@@ -112,10 +112,10 @@ describe('fault suite invariants', () => {
   test('stock that is not conserved is counted per SKU', () => {
     const o = clean();
     const stock = new Map(o.stock);
-    stock.set('SKU-A', { ...stock.get('SKU-A')!, reserved: 3, available: 7 });
+    stock.set('SKU-A', { ...stock.get('SKU-A')!, onHand: 10, reserved: 2, available: 8 });
     const row = checkInvariants({ ...o, stock }).find((r) => r.invariant.startsWith('stock'))!;
     assert.equal(row.violations, 1);
-    assert.match(row.details[0]!, /expected onHand 10 reserved 2 available 8, found 10\/3\/7/);
+    assert.match(row.details[0]!, /expected onHand 8 reserved 0 available 8, found 10\/2\/8/);
   });
 
   test('a missing, a second or a stray e-mail is a violation; a resend with the same Message-ID is not', () => {

@@ -107,7 +107,7 @@ after(async () => {
 });
 
 describe('the order saga through the real services', { timeout: 300_000 }, () => {
-  test('an order for stock on hand is CONFIRMED, its stock held, and the customer gets one e-mail', async () => {
+  test('an order for stock on hand is CONFIRMED, its units committed, and the customer gets one e-mail', async () => {
     const alice = await customer('alice');
     const before = await shop.product(WIDGET.sku);
     const created = await placed(alice.token, [{ sku: WIDGET.sku, quantity: 2 }]);
@@ -123,10 +123,12 @@ describe('the order saga through the real services', { timeout: 300_000 }, () =>
 
     const confirmed = await shop.waitForOrder(alice.token, order.id, 'CONFIRMED', SAGA_MS);
     assert.equal(confirmed.rejection, undefined);
-    const after = await shop.product(WIDGET.sku);
-    assert.equal(after.reserved, before.reserved + 2);
-    assert.equal(after.available, before.available - 2);
-    assert.equal(after.onHand, before.onHand);
+    // Confirmed, the order's hold becomes committed units: off on-hand, no longer reserved.
+    const after = await shop.waitForStock(WIDGET.sku, {
+      reserved: before.reserved,
+      available: before.available - 2,
+    });
+    assert.equal(after.onHand, before.onHand - 2);
 
     const [message, ...more] = await mail.waitForMessages(alice.email, 1, SAGA_MS);
     assert.deepEqual(more, [], 'one e-mail per outcome');
@@ -185,10 +187,11 @@ describe('the order saga through the real services', { timeout: 300_000 }, () =>
     const initial = await shop.product(GADGET.sku);
     const order = (await placed(dave.token, [{ sku: GADGET.sku, quantity: 2 }])).body;
     await shop.waitForOrder(dave.token, order.id, 'CONFIRMED', SAGA_MS);
-    await shop.waitForStock(GADGET.sku, {
-      reserved: initial.reserved + 2,
+    const committed = await shop.waitForStock(GADGET.sku, {
+      reserved: initial.reserved,
       available: initial.available - 2,
     });
+    assert.equal(committed.onHand, initial.onHand - 2);
 
     const cancelled = await shop.cancelOrder(dave.token, order.id);
     assert.equal(cancelled.status, 200, show(cancelled));
@@ -229,9 +232,9 @@ describe('the order saga through the real services', { timeout: 300_000 }, () =>
       [first.body.id],
       'one order for the three requests',
     );
-    // Reserved once: three units, not six.
+    // Committed once: three units, not six.
     await shop.waitForStock(WIDGET.sku, {
-      reserved: before.reserved + 3,
+      reserved: before.reserved,
       available: before.available - 3,
     });
     const messages = await mail.waitForMessages(erin.email, 1, SAGA_MS);

@@ -12,14 +12,17 @@ import { PutProductService } from './catalog/put-product.service';
 import { inventoryEnv } from './config/inventory-env';
 import { ProductsController } from './http/products/products.controller';
 import { orderEventsConsumer } from './messaging/order-events.consumer';
+import { CommitStockHandler } from './messaging/commit-stock.handler';
 import { ReleaseStockHandler } from './messaging/release-stock.handler';
 import { ReserveStockHandler } from './messaging/reserve-stock.handler';
 import { InventoryMetrics } from './metrics/inventory-metrics';
+import { CreateIndexes } from './persistence/create-indexes';
 import { MongoReservationStore } from './persistence/mongo-reservation.store';
 import { Product, ProductSchema } from './persistence/product.schema';
 import { ProductsRepository } from './persistence/products.repository';
 import { Reservation, ReservationSchema } from './persistence/reservation.schema';
 import { StockAdjustment, StockAdjustmentSchema } from './persistence/stock-adjustment.schema';
+import { CommitStockService } from './reservations/commit-stock.service';
 import { ReleaseStockService } from './reservations/release-stock.service';
 import { ReserveStockService } from './reservations/reserve-stock.service';
 import { SwitchableCrashPoints } from './reservations/switchable-crash-points';
@@ -41,6 +44,7 @@ import { SwitchableCrashPoints } from './reservations/switchable-crash-points';
   ],
   controllers: [ProductsController],
   providers: [
+    CreateIndexes,
     jwtVerifierProvider,
     JwtAuthGuard,
     ProductsRepository,
@@ -61,9 +65,16 @@ import { SwitchableCrashPoints } from './reservations/switchable-crash-points';
       useFactory: (store: MongoReservationStore, crash: SwitchableCrashPoints) =>
         new ReleaseStockService(store, crash),
     },
+    {
+      provide: CommitStockService,
+      inject: [MongoReservationStore, SwitchableCrashPoints],
+      useFactory: (store: MongoReservationStore, crash: SwitchableCrashPoints) =>
+        new CommitStockService(store, crash),
+    },
     InventoryMetrics,
     ReserveStockHandler,
     ReleaseStockHandler,
+    CommitStockHandler,
   ],
 })
 export class AppModule {}

@@ -6,14 +6,19 @@ import type { RefusalReason, ShortLine } from './reservation-decision';
  * how far the steps got, so that any prefix of them can be re-run and converge:
  *
  *   (none) ──order.created──▶ reserving ──all holds taken──▶ reserved ──order.cancelled──▶ released
- *     │                          │  └──a line short / SKU unknown──▶ refused
- *     │                          └──order.cancelled──▶ refused (order_cancelled)
- *     └──order.cancelled──▶ cancelled ──order.created──▶ refused (order_cancelled)
+ *     │                          │  └──a line short / SKU unknown──▶ refused       │
+ *     │                          └──order.cancelled──▶ refused (order_cancelled)  order.confirmed
+ *     └──order.cancelled──▶ cancelled ──order.created──▶ refused (order_cancelled)  ▼
+ *                                                        released ◀──order.cancelled── committed
  *
  * `refused` and `released` are stored together with their outcome event first; the stock they
  * give back (holds of the order) is returned afterwards, and `settled` records that it was.
+ * `committed` (docs/decisions/0015) is stored first too; its holds then become committed units
+ * (taken off the SKU with their units off on-hand), and `settled` records that they were. A
+ * committed order's release puts its units back on hand instead of returning holds.
  */
-export type ReservationStatus = 'reserving' | 'reserved' | 'refused' | 'released' | 'cancelled';
+export type ReservationStatus =
+  'reserving' | 'reserved' | 'committed' | 'refused' | 'released' | 'cancelled';
 
 export interface Refusal {
   readonly reason: RefusalReason;
@@ -26,13 +31,22 @@ export interface ReservationRecord {
   /** Normalized lines (see normalizeLines); empty only for `cancelled`. */
   readonly lines: readonly StockLine[];
   readonly refusal?: Refusal;
-  /** Stock owed back after the outcome (`refused`, `released`) has been returned. */
+  /**
+   * The stock work that follows the status is done: holds owed back returned (`refused`,
+   * `released`), holds turned into committed units (`committed`), committed units put back on
+   * hand (`released` after `committed`).
+   */
   readonly settled: boolean;
+  /** The order was confirmed and its units committed; kept when it is released afterwards. */
+  readonly committed?: boolean;
+  /** A committed order's release: the tokens of the restocks that count (one per line). */
+  readonly restocks?: readonly string[];
 }
 
 const TRANSITIONS: Readonly<Record<ReservationStatus, readonly ReservationStatus[]>> = {
   reserving: ['reserved', 'refused'],
-  reserved: ['released'],
+  reserved: ['committed', 'released'],
+  committed: ['released'],
   cancelled: ['refused'],
   refused: [],
   released: [],
@@ -46,9 +60,14 @@ export function isFinal(status: ReservationStatus): boolean {
   return TRANSITIONS[status].length === 0;
 }
 
-/** Statuses after which any hold of the order on a SKU is owed back. */
+/** Statuses whose stock work (see `settled`) is still to be done. */
 export function owesStockBack(record: ReservationRecord): boolean {
-  return (record.status === 'refused' || record.status === 'released') && !record.settled;
+  return (
+    (record.status === 'refused' ||
+      record.status === 'released' ||
+      record.status === 'committed') &&
+    !record.settled
+  );
 }
 
 export type ReserveAction =
@@ -77,6 +96,7 @@ export function nextOnOrderCreated(record: ReservationRecord | undefined): Reser
       return { kind: 'refuse-cancelled' };
     case 'reserved':
       return { kind: 'done' };
+    case 'committed':
     case 'refused':
     case 'released':
       return { kind: 'settle' };
@@ -88,7 +108,10 @@ export type CancelAction =
   | { readonly kind: 'remember' }
   /** Still `reserving`: refuse it (order_cancelled); the holds taken so far are returned. */
   | { readonly kind: 'refuse-cancelled' }
-  /** `reserved`: store `released` with its event, then return the holds. */
+  /**
+   * `reserved`: store `released` with its event, then return the holds. `committed`: finish
+   * turning its holds into committed units first, then store `released` and put them back.
+   */
   | { readonly kind: 'release' }
   | { readonly kind: 'settle' }
   | { readonly kind: 'done' };
@@ -99,12 +122,44 @@ export function nextOnOrderCancelled(record: ReservationRecord | undefined): Can
     case 'reserving':
       return { kind: 'refuse-cancelled' };
     case 'reserved':
+    case 'committed':
       return { kind: 'release' };
     case 'cancelled':
       return { kind: 'done' };
     case 'refused':
     case 'released':
       return { kind: 'settle' };
+  }
+}
+
+export type ConfirmAction =
+  /** `reserved`: store `committed`, then turn the holds into committed units. */
+  | { readonly kind: 'commit' }
+  /** Committed before, or released or refused: finish (or re-check) the stock work. */
+  | { readonly kind: 'settle' }
+  /**
+   * Nothing to commit: no record or one that never held stock. order-service confirms only after
+   * inventory.reserved.v1, which is emitted only once `reserved` is stored.
+   */
+  | { readonly kind: 'done' };
+
+/**
+ * order.confirmed.v1. A cancellation processed before the confirmation (both are on one queue,
+ * and retries reorder them) has released the holds already: the record is `released` and the
+ * confirmation commits nothing.
+ */
+export function nextOnOrderConfirmed(record: ReservationRecord | undefined): ConfirmAction {
+  if (!record) return { kind: 'done' };
+  switch (record.status) {
+    case 'reserved':
+      return { kind: 'commit' };
+    case 'committed':
+    case 'refused':
+    case 'released':
+      return { kind: 'settle' };
+    case 'reserving':
+    case 'cancelled':
+      return { kind: 'done' };
   }
 }
 
@@ -152,8 +207,17 @@ export function markRefused(
   };
 }
 
+export function markCommitted(record: ReservationRecord): ReservationRecord {
+  moved(record, 'committed');
+  return { ...record, status: 'committed', committed: true, settled: false };
+}
+
+/** A committed order is released only once all its holds became committed units. */
 export function markReleased(record: ReservationRecord): ReservationRecord {
   moved(record, 'released');
+  if (record.status === 'committed' && !record.settled) {
+    throw new Error(`reservation ${record.orderId}: commit not settled, cannot release yet`);
+  }
   return { ...record, status: 'released', settled: false };
 }
 
@@ -171,5 +235,8 @@ export function markSettled(record: ReservationRecord): ReservationRecord {
  * including one this run may have pushed after the stock was already returned.
  */
 export function holdsAreOwedBackAfterLostRace(record: ReservationRecord): boolean {
+  // Under `committed` the holds are being turned into committed units until it is settled; a
+  // hold found after that was pushed late and is owed back like any other.
+  if (record.status === 'committed') return record.settled;
   return record.status === 'refused' || record.status === 'released';
 }

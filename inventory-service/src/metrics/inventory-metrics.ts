@@ -12,6 +12,7 @@ const OUTCOMES: readonly Outcome[] = [
   'unknown_product',
   'order_cancelled',
   'released',
+  'committed',
 ];
 
 /**
@@ -30,7 +31,7 @@ export class InventoryMetrics {
   ) {
     this.reservations = metrics.counter({
       name: 'eventshop_reservations_total',
-      help: 'Reservation outcomes stored, by outcome (reserved, refusal reason, released)',
+      help: 'Reservation outcomes stored, by outcome (reserved, refusal reason, released, committed)',
       labelNames: ['outcome'],
     });
     for (const outcome of OUTCOMES) this.reservations.inc({ outcome }, 0);

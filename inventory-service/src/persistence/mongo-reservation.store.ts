@@ -125,6 +125,7 @@ export class MongoReservationStore implements ReservationStore {
       reserved: doc.reserved,
       available: doc.available,
       holds: (doc.holds ?? []).map((h) => ({ orderId: h.orderId, quantity: h.quantity })),
+      restocks: [...(doc.restocks ?? [])],
     };
   }
 
@@ -136,6 +137,85 @@ export class MongoReservationStore implements ReservationStore {
       {
         $inc: { available: -hold.quantity, reserved: hold.quantity },
         $push: { holds: exactHold(hold), holders: hold.orderId },
+        $set: { updatedAt: new Date() },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async storeCommitment(expected: ReservationStatus, next: ReservationRecord): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.reservations.collection,
+      next.orderId,
+      { status: expected },
+      {
+        $set: {
+          status: next.status,
+          committed: true,
+          settled: next.settled,
+          updatedAt: new Date(),
+        },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async commitHold(sku: string, hold: Hold): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.skus,
+      sku,
+      { holders: hold.orderId, holds: { $all: [exactHold(hold)] } },
+      {
+        $pullAll: { holds: [exactHold(hold)], holders: [hold.orderId] },
+        $inc: { onHand: -hold.quantity, reserved: -hold.quantity },
+        $set: { updatedAt: new Date() },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async restock(sku: string, hold: Hold, token: string): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.skus,
+      sku,
+      { restockers: { $ne: hold.orderId } },
+      {
+        $inc: { onHand: hold.quantity, available: hold.quantity },
+        $push: { restockers: hold.orderId, restocks: token },
+        $set: { updatedAt: new Date() },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async settleRestock(orderId: string, tokens: readonly string[]): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.reservations.collection,
+      orderId,
+      { status: 'released', settled: false },
+      { $set: { settled: true, restocks: [...tokens], updatedAt: new Date() } },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async clearRestock(sku: string, orderId: string, token: string): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.skus,
+      sku,
+      { restocks: token },
+      { $pullAll: { restocks: [token], restockers: [orderId] } },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async undoRestock(sku: string, hold: Hold, token: string): Promise<boolean> {
+    const result = await this.guarded.updateOne(
+      this.skus,
+      sku,
+      { restocks: token, available: { $gte: hold.quantity } },
+      {
+        $pullAll: { restocks: [token], restockers: [hold.orderId] },
+        $inc: { onHand: -hold.quantity, available: -hold.quantity },
         $set: { updatedAt: new Date() },
       },
     );
@@ -161,8 +241,11 @@ export class MongoReservationStore implements ReservationStore {
 interface SkuDocument {
   _id: string;
   active: boolean;
+  onHand: number;
   available: number;
   reserved: number;
+  restockers: string[];
+  restocks: string[];
   holds: { orderId: string; quantity: number }[];
   holders: string[];
   updatedAt: Date;
@@ -178,6 +261,8 @@ function toRecord(doc: Reservation): ReservationRecord {
     status: doc.status,
     lines: (doc.lines ?? []).map((l) => ({ sku: l.sku, quantity: l.quantity })),
     settled: doc.settled,
+    ...(doc.committed ? { committed: true } : {}),
+    ...(doc.restocks ? { restocks: [...doc.restocks] } : {}),
     ...(doc.refusal
       ? {
           refusal: {

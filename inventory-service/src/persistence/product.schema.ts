@@ -21,8 +21,11 @@ const HoldEntrySchema = SchemaFactory.createForClass(HoldEntry);
  * `holders` repeats the order ids of `holds` as scalars: FerretDB 1.24 cannot evaluate
  * `$ne` on a path into an array of documents, but it can on an array of strings.
  * `pendingAdjustments` marks a stock adjustment applied here until its audit entry says so.
+ * `restockers` (order ids) and `restocks` (tokens `<orderId>:<run>`) mark a committed order whose
+ * units were put back on hand, until its reservation record says so (docs/decisions/0015). Holds are of pending orders only: a confirmed order's
+ * holds leave as committed units, so the document's size is bounded by its pending orders.
  */
-@Schema({ collection: 'products', versionKey: false })
+@Schema({ collection: 'products', versionKey: false, autoIndex: false })
 export class Product {
   @Prop({ type: String, required: true })
   _id!: string;
@@ -59,6 +62,12 @@ export class Product {
 
   @Prop({ type: [String], default: [] })
   pendingAdjustments!: string[];
+
+  @Prop({ type: [String], default: [] })
+  restockers!: string[];
+
+  @Prop({ type: [String], default: [] })
+  restocks!: string[];
 
   @Prop({ type: Date, required: true })
   createdAt!: Date;

@@ -53,6 +53,8 @@ export class ProductsRepository {
           holds: [],
           holders: [],
           pendingAdjustments: [],
+          restockers: [],
+          restocks: [],
           createdAt: now,
           updatedAt: now,
         },

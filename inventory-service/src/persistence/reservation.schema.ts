@@ -37,7 +37,7 @@ export class RefusalEntry {
  * The reservation of one order (`_id` = order id): how far its steps got, and the outcome event
  * in its outbox (docs/decisions/0004).
  */
-@Schema({ collection: 'reservations', versionKey: false })
+@Schema({ collection: 'reservations', versionKey: false, autoIndex: false })
 export class Reservation {
   @Prop({ type: String, required: true })
   _id!: string;
@@ -53,6 +53,14 @@ export class Reservation {
 
   @Prop({ type: Boolean, required: true })
   settled!: boolean;
+
+  /** Confirmed: its holds became committed units (docs/decisions/0015). */
+  @Prop({ type: Boolean, required: false })
+  committed?: boolean;
+
+  /** A committed order's release: the restock tokens that count (docs/decisions/0015). */
+  @Prop({ type: [String], required: false, default: undefined })
+  restocks?: string[];
 
   @Prop({ type: Date, required: true })
   createdAt!: Date;

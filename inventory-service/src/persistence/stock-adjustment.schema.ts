@@ -7,7 +7,7 @@ export type AdjustmentStatus = 'pending' | 'applied' | 'refused';
  * changes and completed after, so a change is never made without its entry; a `pending` entry
  * whose id is still in the product's `pendingAdjustments` was applied.
  */
-@Schema({ collection: 'stock_adjustments', versionKey: false })
+@Schema({ collection: 'stock_adjustments', versionKey: false, autoIndex: false })
 export class StockAdjustment {
   @Prop({ type: String, required: true })
   _id!: string;

@@ -42,9 +42,15 @@ export function outcomeEventFor(record: ReservationRecord): OutcomeEvent {
 
 /** What a run did, for metrics and logs. `outcome` is set only by the run that stored it. */
 export interface RunResult {
-  readonly status: ReservationRecord['status'];
+  /** The record's status after the run; `none` when there is no record. */
+  readonly status: ReservationRecord['status'] | 'none';
   readonly outcome?:
-    'reserved' | 'insufficient_stock' | 'unknown_product' | 'order_cancelled' | 'released';
+    | 'reserved'
+    | 'insufficient_stock'
+    | 'unknown_product'
+    | 'order_cancelled'
+    | 'released'
+    | 'committed';
 }
 
 export function resultOf(record: ReservationRecord, stored: boolean): RunResult {

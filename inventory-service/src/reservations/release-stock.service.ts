@@ -18,7 +18,8 @@ const MAX_ROUNDS = 5;
 
 /**
  * order.cancelled.v1 → give back what the order holds, once. A reserved order becomes
- * `released` (with inventory.released.v1) and its holds are returned; a reservation still in
+ * `released` (with inventory.released.v1) and its holds are returned; a committed (confirmed)
+ * one too, its committed units put back on hand (docs/decisions/0015); a reservation still in
  * progress is refused (order_cancelled); a cancellation that arrives first is remembered.
  */
 export class ReleaseStockService {
@@ -54,6 +55,12 @@ export class ReleaseStockService {
           next = markRefused(record!, { reason: 'order_cancelled', shortLines: [] });
           break;
         case 'release':
+          if (record!.status === 'committed' && !record!.settled) {
+            // A confirmation still turning holds into committed units: finish it first.
+            await settleStock(this.store, record!, this.crash);
+            record = await this.store.loadReservation(order.orderId);
+            continue;
+          }
           next = markReleased(record!);
           break;
       }

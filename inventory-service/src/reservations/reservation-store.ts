@@ -22,6 +22,8 @@ export interface SkuState {
   readonly reserved: number;
   readonly available: number;
   readonly holds: readonly Hold[];
+  /** Tokens `<orderId>:<run>` of committed units put back on hand, until cleared. */
+  readonly restocks: readonly string[];
 }
 
 /**
@@ -34,6 +36,15 @@ export interface SkuState {
  * - insertReservation: insert if absent, else the stored record unchanged
  * - storeOutcome: `{_id: orderId, status: expected}` → new status + outcome event in the outbox
  * - markSettled: `{_id: orderId, status, settled: false}` → settled
+ * - storeCommitment: `{_id: orderId, status: 'reserved'}` → committed (no event)
+ * - commitHold: `{_id: sku, holders: order, holds: {$all: [hold]}}` → `$pullAll` the hold,
+ *   `$inc` reserved and onHand down (available unchanged)
+ * - restock: `{_id: sku, restockers != order}` → `$push` the order to restockers and the run's
+ *   token to restocks, `$inc` onHand and available up
+ * - settleRestock: `{_id: orderId, status: 'released', settled: false}` → settled, with the
+ *   tokens of the restocks that count
+ * - clearRestock: `{_id: sku, restocks: token}` → `$pullAll` the token and the order
+ * - undoRestock: `{_id: sku, restocks: token, available >= q}` → `$pullAll` both, `$inc` down
  */
 export interface ReservationStore {
   loadReservation(orderId: string): Promise<ReservationRecord | undefined>;
@@ -52,4 +63,16 @@ export interface ReservationStore {
   readSku(sku: string): Promise<SkuState | undefined>;
   takeHold(sku: string, hold: Hold): Promise<boolean>;
   returnHold(sku: string, hold: Hold): Promise<boolean>;
+  /** Moves the record from `expected` to `next` (committed); false if not in `expected`. */
+  storeCommitment(expected: ReservationStatus, next: ReservationRecord): Promise<boolean>;
+  /** Turns the order's hold into committed units; false if the SKU has no such hold. */
+  commitHold(sku: string, hold: Hold): Promise<boolean>;
+  /** Puts a committed order's units back on hand; false if the order's marker is there. */
+  restock(sku: string, hold: Hold, token: string): Promise<boolean>;
+  /** Marks a committed order's release settled with the restocks that count; false if it was. */
+  settleRestock(orderId: string, tokens: readonly string[]): Promise<boolean>;
+  /** Removes a restock marker; false if it was not there. */
+  clearRestock(sku: string, orderId: string, token: string): Promise<boolean>;
+  /** Takes back a restock that does not count; false if its marker is gone. */
+  undoRestock(sku: string, hold: Hold, token: string): Promise<boolean>;
 }

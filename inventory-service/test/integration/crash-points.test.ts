@@ -11,6 +11,7 @@ import {
 import {
   eventually,
   orderCancelled,
+  orderConfirmed,
   orderCreated,
   seedProduct,
   startInventory,
@@ -89,6 +90,32 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'a reservation and its confirmation (holds become committed units)',
+    stock: { A: 3, B: 3 },
+    events: ({ orderId, skus }) => {
+      const lines = [
+        { sku: skus['A']!, quantity: 2 },
+        { sku: skus['B']!, quantity: 3 },
+      ];
+      return [orderCreated(orderId, lines), orderConfirmed(orderId, lines)];
+    },
+  },
+  {
+    name: 'a reservation, its confirmation and its cancellation (committed units back on hand)',
+    stock: { A: 3, B: 3 },
+    events: ({ orderId, skus }) => {
+      const lines = [
+        { sku: skus['A']!, quantity: 2 },
+        { sku: skus['B']!, quantity: 3 },
+      ];
+      return [
+        orderCreated(orderId, lines),
+        orderConfirmed(orderId, lines),
+        orderCancelled(orderId, lines),
+      ];
+    },
+  },
+  {
     name: 'a cancellation before its reservation',
     stock: { A: 3 },
     events: ({ orderId, skus }) => {
@@ -157,6 +184,8 @@ async function observe(run: Run) {
       available: doc.available,
       holds: doc.holds,
       holders: doc.holders,
+      restockers: doc.restockers,
+      restocks: doc.restocks,
     });
   }
   const events = inventory.outcomes.filter((e) => e.subject === run.orderId);
@@ -172,6 +201,7 @@ async function observe(run: Run) {
       lines: reservation.lines,
       refusal: reservation.refusal,
       settled: reservation.settled,
+      committed: reservation.committed,
     },
     events: events.map((e) => ({ type: e.type, data: e.data })),
   });

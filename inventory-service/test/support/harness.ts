@@ -186,6 +186,25 @@ export function orderCreated(
   });
 }
 
+export function orderConfirmed(
+  orderId: string,
+  lines: { sku: string; quantity: number }[],
+): CloudEvent<'order.confirmed.v1'> {
+  const orderLines: OrderLine[] = lines.map((l) => ({ ...l, unitPriceMinor: 100 }));
+  return createEvent(EventTypes.OrderConfirmedV1, {
+    source: '/order-service',
+    subject: orderId,
+    data: {
+      orderId,
+      userId: 'user-1',
+      email: 'user-1@example.test',
+      currency: 'EUR',
+      totalMinor: orderLines.reduce((s, l) => s + l.quantity * l.unitPriceMinor, 0),
+      lines: orderLines,
+    },
+  });
+}
+
 export function orderCancelled(
   orderId: string,
   lines: { sku: string; quantity: number }[],

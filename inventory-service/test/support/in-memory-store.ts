@@ -13,6 +13,8 @@ interface Sku {
   reserved: number;
   available: number;
   holds: Hold[];
+  restockers: string[];
+  restocks: string[];
 }
 
 /**
@@ -32,7 +34,16 @@ export class InMemoryReservationStore implements ReservationStore {
   constructor(private readonly yieldBetween: () => Promise<void> = async () => undefined) {}
 
   addSku(sku: string, onHand: number, active = true): void {
-    this.skus.set(sku, { sku, active, onHand, reserved: 0, available: onHand, holds: [] });
+    this.skus.set(sku, {
+      sku,
+      active,
+      onHand,
+      reserved: 0,
+      available: onHand,
+      holds: [],
+      restockers: [],
+      restocks: [],
+    });
   }
 
   async loadReservation(orderId: string): Promise<ReservationRecord | undefined> {
@@ -100,6 +111,67 @@ export class InMemoryReservationStore implements ReservationStore {
     return true;
   }
 
+  async storeCommitment(expected: ReservationStatus, next: ReservationRecord) {
+    await this.yieldBetween();
+    const current = this.reservations.get(next.orderId);
+    if (!current || current.status !== expected) return false;
+    this.reservations.set(next.orderId, clone(next)!);
+    return true;
+  }
+
+  async commitHold(sku: string, hold: Hold) {
+    await this.yieldBetween();
+    const doc = this.skus.get(sku);
+    if (!doc) return false;
+    const before = doc.holds.length;
+    doc.holds = doc.holds.filter(
+      (h) => !(h.orderId === hold.orderId && h.quantity === hold.quantity),
+    );
+    if (doc.holds.length === before) return false;
+    doc.onHand -= hold.quantity;
+    doc.reserved -= hold.quantity;
+    return true;
+  }
+
+  async restock(sku: string, hold: Hold, token: string) {
+    await this.yieldBetween();
+    const doc = this.skus.get(sku);
+    if (!doc || doc.restockers.includes(hold.orderId)) return false;
+    doc.restockers.push(hold.orderId);
+    doc.restocks.push(token);
+    doc.onHand += hold.quantity;
+    doc.available += hold.quantity;
+    return true;
+  }
+
+  async settleRestock(orderId: string, tokens: readonly string[]) {
+    await this.yieldBetween();
+    const current = this.reservations.get(orderId);
+    if (!current || current.status !== 'released' || current.settled) return false;
+    this.reservations.set(orderId, { ...current, settled: true, restocks: [...tokens] });
+    return true;
+  }
+
+  async clearRestock(sku: string, orderId: string, token: string) {
+    await this.yieldBetween();
+    const doc = this.skus.get(sku);
+    if (!doc || !doc.restocks.includes(token)) return false;
+    doc.restocks = doc.restocks.filter((t) => t !== token);
+    doc.restockers = doc.restockers.filter((id) => id !== orderId);
+    return true;
+  }
+
+  async undoRestock(sku: string, hold: Hold, token: string) {
+    await this.yieldBetween();
+    const doc = this.skus.get(sku);
+    if (!doc || !doc.restocks.includes(token) || doc.available < hold.quantity) return false;
+    doc.restocks = doc.restocks.filter((t) => t !== token);
+    doc.restockers = doc.restockers.filter((id) => id !== hold.orderId);
+    doc.onHand -= hold.quantity;
+    doc.available -= hold.quantity;
+    return true;
+  }
+
   /** A hold of another order applied directly, as a concurrent run would. */
   rivalHold(sku: string, orderId: string, quantity: number): void {
     const doc = this.skus.get(sku)!;
@@ -112,7 +184,10 @@ export class InMemoryReservationStore implements ReservationStore {
   snapshot() {
     return {
       skus: [...this.skus.values()].map((s) => clone(s)),
-      reservations: [...this.reservations.values()].map((r) => clone(r)),
+      // restock tokens are random per run: compared only as present or not
+      reservations: [...this.reservations.values()].map((r) =>
+        r.restocks ? { ...clone(r), restocks: r.restocks.length > 0 } : clone(r),
+      ),
       events: this.outbox.map((e) => ({ id: e.id, type: e.type, data: e.data })),
     };
   }

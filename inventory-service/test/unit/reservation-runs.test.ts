@@ -8,6 +8,7 @@ import {
   StepRecorder,
   type CrashPoints,
 } from '../../src/reservations/crash-points';
+import { CommitStockService } from '../../src/reservations/commit-stock.service';
 import { ReleaseStockService } from '../../src/reservations/release-stock.service';
 import { ReserveStockService } from '../../src/reservations/reserve-stock.service';
 import { InMemoryReservationStore } from '../support/in-memory-store';
@@ -24,6 +25,10 @@ const cancel =
   (orderId = ORDER): Step =>
   (store, crash) =>
     new ReleaseStockService(store, crash).release({ orderId });
+const confirm =
+  (orderId = ORDER): Step =>
+  (store, crash) =>
+    new CommitStockService(store, crash).commit({ orderId });
 
 /** Runs the events in order, delivering each until it completes (a crash means redelivery). */
 async function deliver(store: InMemoryReservationStore, events: Step[], crash?: CrashPoints) {
@@ -44,6 +49,12 @@ function assertConsistent(store: InMemoryReservationStore) {
     assert.equal(sku.onHand, sku.available + sku.reserved, `${sku.sku} on hand`);
     assert.ok(sku.available >= 0 && sku.reserved >= 0, `${sku.sku} not negative`);
     assert.equal(heldUnits(sku.holds), sku.reserved, `${sku.sku} holds = reserved`);
+    // a restock marker lives only while its release is being settled
+    assert.equal(sku.restocks.length, sku.restockers.length, `${sku.sku} restock markers`);
+    for (const orderId of sku.restockers) {
+      const record = store.reservations.get(orderId);
+      assert.ok(record?.status === 'released' && !record.settled, `${sku.sku} restock marker`);
+    }
   }
 }
 
@@ -153,6 +164,81 @@ const scenarios: Scenario[] = [
       );
       assert.equal(store.skus.get('A')?.available, 3);
       assert.equal(store.skus.get('B')?.available, 3);
+    },
+  },
+  {
+    name: 'reserve then confirm: the holds become committed units',
+    stock: { A: 3, B: 3 },
+    events: [
+      reserve([
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 3 },
+      ]),
+      confirm(),
+    ],
+    expect: (store) => {
+      const record = store.reservations.get(ORDER);
+      assert.equal(record?.status, 'committed');
+      assert.equal(record?.settled, true);
+      assert.deepEqual(
+        store.outbox.map((e) => e.type),
+        ['inventory.reserved.v1'],
+      );
+      assert.deepEqual(store.skus.get('A'), {
+        sku: 'A',
+        active: true,
+        onHand: 1,
+        reserved: 0,
+        available: 1,
+        holds: [],
+        restockers: [],
+        restocks: [],
+      });
+      assert.equal(store.skus.get('B')?.onHand, 0);
+      assert.deepEqual(store.skus.get('B')?.holds, []);
+    },
+  },
+  {
+    name: 'reserve, confirm, then cancel: the committed units come back',
+    stock: { A: 3, B: 3 },
+    events: [
+      reserve([
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 3 },
+      ]),
+      confirm(),
+      cancel(),
+    ],
+    expect: (store) => {
+      const record = store.reservations.get(ORDER);
+      assert.equal(record?.status, 'released');
+      assert.equal(record?.committed, true);
+      assert.equal(record?.settled, true);
+      assert.deepEqual(
+        store.outbox.map((e) => e.type),
+        ['inventory.reserved.v1', 'inventory.released.v1'],
+      );
+      for (const sku of ['A', 'B']) {
+        const doc = store.skus.get(sku);
+        assert.deepEqual(
+          [doc?.onHand, doc?.available, doc?.reserved, doc?.holds, doc?.restocks],
+          [3, 3, 0, [], []],
+          sku,
+        );
+      }
+    },
+  },
+  {
+    name: 'reserve, cancel, then a late confirm: nothing is committed',
+    stock: { A: 3 },
+    events: [reserve([{ sku: 'A', quantity: 2 }]), cancel(), confirm()],
+    expect: (store) => {
+      assert.equal(store.reservations.get(ORDER)?.status, 'released');
+      assert.equal(store.reservations.get(ORDER)?.committed, undefined);
+      assert.deepEqual(
+        [store.skus.get('A')?.onHand, store.skus.get('A')?.available, store.skus.get('A')?.holds],
+        [3, 3, []],
+      );
     },
   },
   {
@@ -294,6 +380,77 @@ describe('reservation runs: interleaved concurrent runs', () => {
     assert.equal(statuses.filter((s) => s === 'reserved').length, 50);
     assert.equal(statuses.filter((s) => s === 'refused').length, 150);
     assert.equal(store.skus.get('HOT')?.available, 0);
+    assertConsistent(store);
+  });
+
+  it('a confirmation racing its cancellation and duplicates conserves stock, whatever the interleaving', async () => {
+    for (let seed = 1; seed <= 60; seed += 1) {
+      const store = new InMemoryReservationStore(randomYield(seed));
+      store.addSku('A', 3);
+      store.addSku('B', 3);
+      const lines = [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 1 },
+      ];
+      await deliver(store, [reserve(lines)]);
+      const runs =
+        seed % 2 ? [confirm(), confirm(), cancel()] : [confirm(), reserve(lines), cancel()];
+      await Promise.all(runs.map((run) => run(store, new StepRecorder())));
+      await deliver(store, runs);
+      assertConsistent(store);
+      const record = store.reservations.get(ORDER);
+      assert.equal(record?.status, 'released', `seed ${seed}`);
+      assert.equal(record?.settled, true, `seed ${seed}`);
+      for (const sku of ['A', 'B']) {
+        const doc = store.skus.get(sku);
+        assert.deepEqual(
+          [doc?.onHand, doc?.available, doc?.holds, doc?.restocks],
+          [3, 3, [], []],
+          `seed ${seed}: ${sku} back`,
+        );
+      }
+    }
+  });
+
+  it('copies of the cancellation of a confirmed order at once restock each line once', async () => {
+    for (let seed = 1; seed <= 300; seed += 1) {
+      const store = new InMemoryReservationStore(randomYield(seed));
+      store.addSku('A', 3);
+      store.addSku('B', 3);
+      const lines = [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 1 },
+      ];
+      await deliver(store, [reserve(lines), confirm()]);
+      const copies = seed % 3 ? [cancel(), cancel()] : [cancel(), cancel(), cancel()];
+      await Promise.all(copies.map((run) => run(store, new StepRecorder())));
+      assertConsistent(store);
+      for (const sku of ['A', 'B']) {
+        const doc = store.skus.get(sku);
+        assert.deepEqual(
+          [doc?.onHand, doc?.available, doc?.restockers, doc?.restocks],
+          [3, 3, [], []],
+          `seed ${seed}: ${sku}`,
+        );
+      }
+      assert.equal(store.outbox.filter((e) => e.type === 'inventory.released.v1').length, 1);
+    }
+  });
+
+  it('1,000 confirmed orders leave no hold on the SKU: its size follows the pending orders', async () => {
+    const store = seeded({ HOT: 10_000 });
+    const pending = Array.from({ length: 5 }, () => randomUUID());
+    for (let i = 0; i < 1_000; i += 1) {
+      const id = randomUUID();
+      await deliver(store, [reserve([{ sku: 'HOT', quantity: 2 }], id), confirm(id)]);
+    }
+    for (const id of pending) await deliver(store, [reserve([{ sku: 'HOT', quantity: 1 }], id)]);
+    const doc = store.skus.get('HOT');
+    assert.deepEqual(
+      doc?.holds.map((h) => h.orderId),
+      pending,
+    );
+    assert.deepEqual([doc?.onHand, doc?.reserved, doc?.available], [8_000, 5, 7_995]);
     assertConsistent(store);
   });
 

@@ -1,5 +1,7 @@
-// The use case: tell the customer about one order outcome, once. Flow per event:
-//   decide (policy) → claim the record `_id = eventId` → render → send → mark sent.
+// The use case: tell the customer about one order outcome, once, and never one the order has
+// moved past. Flow per event:
+//   raise the order's stage → decide (policy, stage) → claim the record `_id = eventId` →
+//   check the stage again → render → send → mark sent.
 // A duplicate delivery finds the record final and sends nothing; a crash after the send and
 // before "mark sent" leaves the record `sending`, so the redelivered event sends again with the
 // same Message-ID (at-least-once with a dedup key: docs/decisions/0006).
@@ -9,7 +11,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { composeNotification } from '../domain/compose-notification';
-import { decideNotification } from '../domain/notification-policy';
+import {
+  decideNotification,
+  isSuperseded,
+  OUTCOME_STAGE,
+  supersededWhy,
+} from '../domain/notification-policy';
 import type { OrderOutcome } from '../domain/order-outcome';
 import { isDeliverableAddress } from '../domain/recipient';
 import { classifySmtpFailure, InvalidRecipientError } from '../domain/smtp-failure';
@@ -64,9 +71,27 @@ export class NotifyOrderOutcomeService {
     };
     const log = { eventId: draft.eventId, orderId: draft.orderId, eventType };
 
-    const decision = decideNotification(outcome);
+    // The order's stage is raised first, so an outcome of a later stage is known to every
+    // delivery that checks after this line.
+    const latest = await this.records.raiseOrderStage(
+      outcome.orderId,
+      OUTCOME_STAGE[outcome.kind],
+      new Date(),
+    );
+    const decision = isSuperseded(outcome.kind, latest)
+      ? { notify: false as const, why: supersededWhy(outcome.kind) }
+      : decideNotification(outcome);
     if (!decision.notify) {
       const skipped = await this.records.recordSkipped(draft, decision.why, new Date());
+      if (skipped.outcome === 'done' && skipped.record.status === 'sending') {
+        // an earlier delivery claimed it and died before sending: it must not send now either
+        await this.records.markSkipped(draft.eventId, decision.why, new Date());
+        this.logger.log(
+          { ...log, outcome: 'skipped', why: decision.why },
+          'notification not mailed',
+        );
+        return this.count('skipped');
+      }
       const result = skipped.outcome === 'claimed' ? 'skipped' : 'duplicate';
       this.logger.log({ ...log, outcome: result, why: decision.why }, 'notification not mailed');
       return this.count(result);
@@ -86,6 +111,14 @@ export class NotifyOrderOutcomeService {
 
     if (!isDeliverableAddress(composed.to)) {
       return this.fail(draft.eventId, new InvalidRecipientError(composed.to), log);
+    }
+
+    // Checked again right before the send: a cancellation handled meanwhile wins.
+    if (isSuperseded(outcome.kind, await this.records.orderStage(outcome.orderId))) {
+      const why = supersededWhy(outcome.kind);
+      await this.records.markSkipped(draft.eventId, why, new Date());
+      this.logger.log({ ...log, outcome: 'skipped', why }, 'notification not mailed');
+      return this.count('skipped');
     }
 
     const bodies = renderNotification(composed);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 
+import { CreateIndexes } from './create-indexes';
 import { NotificationRepository } from './notification.repository';
 import { NOTIFICATION_MODEL, NotificationSchema } from './notification.schema';
 
@@ -10,7 +11,7 @@ import { NOTIFICATION_MODEL, NotificationSchema } from './notification.schema';
  */
 @Module({
   imports: [MongooseModule.forFeature([{ name: NOTIFICATION_MODEL, schema: NotificationSchema }])],
-  providers: [NotificationRepository],
+  providers: [CreateIndexes, NotificationRepository],
   exports: [NotificationRepository],
 })
 export class NotificationPersistenceModule {}

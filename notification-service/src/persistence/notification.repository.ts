@@ -9,7 +9,7 @@
 
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
+import type { Model, mongo } from 'mongoose';
 import { GuardedWrites } from '@eventshop/service-kit';
 
 import { NOTIFICATION_MODEL, type NotificationRecord } from './notification.schema';
@@ -47,12 +47,48 @@ export function isDuplicateKeyError(error: unknown): boolean {
   );
 }
 
+/**
+ * The highest stage (domain/notification-policy: OUTCOME_STAGE) seen per order, `_id` = order
+ * id. Only ever raised (`$max`), so the order in which events arrive does not matter; no guard
+ * reads it, so it is written directly.
+ */
+export const ORDER_STAGES_COLLECTION = 'order_stages';
+
+interface OrderStageDocument {
+  _id: string;
+  stage: number;
+  updatedAt: Date;
+}
+
 @Injectable()
 export class NotificationRepository {
+  private readonly stages: mongo.Collection<OrderStageDocument>;
+
   constructor(
     @InjectModel(NOTIFICATION_MODEL) private readonly model: Model<NotificationRecord>,
     private readonly guarded: GuardedWrites,
-  ) {}
+  ) {
+    this.stages = model.db.collection<OrderStageDocument>(ORDER_STAGES_COLLECTION);
+  }
+
+  /** Records that the order reached `stage`; returns the highest stage known for it now. */
+  async raiseOrderStage(orderId: string, stage: number, now: Date): Promise<number> {
+    const after = await this.stages.findOneAndUpdate(
+      { _id: orderId },
+      { $max: { stage }, $set: { updatedAt: now } },
+      { upsert: true, returnDocument: 'after' },
+    );
+    return after?.stage ?? stage;
+  }
+
+  async orderStage(orderId: string): Promise<number> {
+    return (await this.stages.findOne({ _id: orderId }))?.stage ?? 0;
+  }
+
+  /** A claimed record whose e-mail must not leave after all: skipped, final. */
+  async markSkipped(eventId: string, why: string, now: Date): Promise<void> {
+    await this.finish(eventId, { status: 'skipped', skipReason: why, updatedAt: now });
+  }
 
   /**
    * Claims the right to send the e-mail of an event. The first delivery inserts the record; a

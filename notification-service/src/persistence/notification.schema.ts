@@ -64,8 +64,9 @@ export const NotificationSchema = new Schema<NotificationRecord>(
     sentAt: { type: Date },
     failedAt: { type: Date },
   },
-  { collection: NOTIFICATIONS_COLLECTION, versionKey: false, strict: true },
+  { collection: NOTIFICATIONS_COLLECTION, versionKey: false, strict: true, autoIndex: false },
 );
 
 // For the operators' listing by order (a scan on FerretDB either way; an index on MongoDB).
+// Created at start (create-indexes.ts).
 NotificationSchema.index({ orderId: 1, createdAt: 1 });

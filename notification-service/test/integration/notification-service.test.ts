@@ -12,6 +12,8 @@ import {
   type OrderLine,
 } from '@eventshop/events-contracts';
 import { createServiceApp } from '@eventshop/service-kit';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import { testInfra } from '@eventshop/service-kit/testing';
 import type { INestApplication } from '@nestjs/common';
 
@@ -120,6 +122,15 @@ describe('notification-service with broker, database and SMTP peer', () => {
   function mailFor(event: AnyCloudEvent) {
     return peer.received.find((m) => m.parsed.messageId === `<${event.id}@eventshop>`);
   }
+
+  it('has the notifications index by order once started', async () => {
+    const connection = app.get<Connection>(getConnectionToken());
+    const indexes = await connection.collection('notifications').listIndexes().toArray();
+    assert.deepEqual(indexes.map((i) => JSON.stringify(i['key'])).sort(), [
+      '{"_id":1}',
+      '{"orderId":1,"createdAt":1}',
+    ]);
+  });
 
   it('sends one e-mail per terminal order event, with recipient, subject and escaped content', async () => {
     const ok = confirmed(

@@ -274,3 +274,99 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
     assert.equal((await repository.get(outcome.eventId))?.status, 'skipped');
   });
 });
+
+describe("notifying in the order's sequence (SMTP peer + database)", () => {
+  let connection: Connection;
+  let repository: NotificationRepository;
+  let peer: SmtpPeer;
+  let mailer: SmtpMailSender;
+  let scope: TestScope;
+
+  before(async () => {
+    scope = await testScope('notify-sequence');
+    connection = await mongoose.createConnection(scope.env.MONGODB_URI).asPromise();
+    const model = connection.model<NotificationRecord>(NOTIFICATION_MODEL, NotificationSchema);
+    await model.init();
+    repository = new NotificationRepository(model, new GuardedWrites(connection));
+    peer = await new SmtpPeer().start();
+    mailer = new SmtpMailSender({ smtpUrl: peer.url, from: 'EventShop <orders@eventshop.test>' });
+  });
+  afterEach(() => peer.reset());
+  after(async () => {
+    mailer?.close();
+    await peer?.stop();
+    await connection?.close();
+    await scope?.dispose();
+  });
+
+  const service = () =>
+    new NotifyOrderOutcomeService(repository, mailer, new RecordingMetrics(), {
+      leaseMs: 60_000,
+    });
+
+  it('a confirmation that arrives after the cancellation sends nothing', async () => {
+    const orderId = randomUUID();
+    const cancelled = cancelledOutcome({ orderId, reason: 'customer' });
+    const confirmed = confirmedOutcome({ orderId });
+    assert.equal(await service().notify(cancelled, 'order.cancelled.v1'), 'sent');
+    assert.equal(await service().notify(confirmed, 'order.confirmed.v1'), 'skipped');
+    assert.equal(peer.received.length, 1);
+    assert.match(peer.received[0]!.parsed.subject ?? '', /cancel/i);
+    const record = await repository.get(confirmed.eventId);
+    assert.equal(record?.status, 'skipped');
+    assert.match(record?.skipReason ?? '', /ended/);
+    // a redelivery of it still sends nothing
+    assert.equal(await service().notify(confirmed, 'order.confirmed.v1'), 'duplicate');
+    assert.equal(peer.received.length, 1);
+  });
+
+  it('a confirmation after a rejection (timeout, compensation not mailed) sends nothing', async () => {
+    const orderId = randomUUID();
+    const timeout = cancelledOutcome({ orderId, reason: 'timeout' });
+    assert.equal(await service().notify(timeout, 'order.cancelled.v1'), 'skipped');
+    assert.equal(
+      await service().notify(confirmedOutcome({ orderId }), 'order.confirmed.v1'),
+      'skipped',
+    );
+    assert.equal(peer.received.length, 0);
+  });
+
+  it('confirmed then cancelled, in order: both are mailed', async () => {
+    const orderId = randomUUID();
+    assert.equal(
+      await service().notify(confirmedOutcome({ orderId }), 'order.confirmed.v1'),
+      'sent',
+    );
+    assert.equal(
+      await service().notify(cancelledOutcome({ orderId }), 'order.cancelled.v1'),
+      'sent',
+    );
+    assert.equal(peer.received.length, 2);
+  });
+
+  it('a claimed confirmation whose send died is not sent again once the order was cancelled', async () => {
+    const orderId = randomUUID();
+    const confirmed = confirmedOutcome({ orderId });
+    const claim = await repository.claim(
+      {
+        eventId: confirmed.eventId,
+        eventType: 'order.confirmed.v1',
+        kind: 'confirmed',
+        orderId,
+        recipient: confirmed.email,
+        subject: 'x',
+        messageId: `<${confirmed.eventId}@eventshop.test>`,
+      },
+      new Date(Date.now() - 120_000),
+      1_000,
+    );
+    assert.equal(claim.outcome, 'claimed');
+    assert.equal(
+      await service().notify(cancelledOutcome({ orderId }), 'order.cancelled.v1'),
+      'sent',
+    );
+    assert.equal(await service().notify(confirmed, 'order.confirmed.v1'), 'skipped');
+    assert.equal((await repository.get(confirmed.eventId))?.status, 'skipped');
+    assert.equal(peer.received.length, 1);
+  });
+});

@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 
 import type { OrderCancelled, OrderConfirmed, OrderRejected } from '../../src/domain/order-outcome';
 
+/** Each sample is of a new order unless `orderId` is given: outcomes of one order interact. */
 export function confirmedOutcome(overrides: Partial<OrderConfirmed> = {}): OrderConfirmed {
   return {
     kind: 'confirmed',
     eventId: randomUUID(),
-    orderId: '3f2a9c1e-7b4d-4e2a-9f1c-0a1b2c3d4e5f',
+    orderId: randomUUID(),
     userId: 'alice',
     email: 'alice@example.com',
     currency: 'EUR',

@@ -7,6 +7,7 @@ import type { OrderStatus } from '../domain/order';
 export class OrderMetrics {
   private readonly orders: ReturnType<MetricsService['counter']>;
   private readonly saga: ReturnType<MetricsService['histogram']>;
+  private readonly expiryFailures: ReturnType<MetricsService['counter']>;
 
   constructor(metrics: MetricsService) {
     this.orders = metrics.counter({
@@ -20,6 +21,15 @@ export class OrderMetrics {
       labelNames: ['outcome'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800],
     });
+    this.expiryFailures = metrics.counter({
+      name: 'eventshop_order_expiry_failures_total',
+      help: 'Overdue PENDING orders the timeout sweep could not expire (retried next pass)',
+    });
+    this.expiryFailures.inc(0);
+  }
+
+  expiryFailed(): void {
+    this.expiryFailures.inc();
   }
 
   entered(status: OrderStatus): void {

@@ -4,11 +4,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { GuardedWrites, InjectConfig } from '@eventshop/service-kit';
 import type { OrderConfig } from '../config/order-env';
 import { expirePending } from '../domain/order';
+import { OrderMetrics } from '../metrics/order-metrics';
 import { OrdersRepository } from '../persistence/orders.repository';
 import { OrderTransitions } from './order-transitions';
 import { PendingDueList } from './pending-due-list';
 
 const BATCH = 100;
+/** So many failures in a row look like the database, not an order: the pass ends early. */
+const MAX_FAILURES_IN_A_ROW = 5;
 
 @Injectable()
 export class ExpirePendingOrdersService {
@@ -20,6 +23,7 @@ export class ExpirePendingOrdersService {
     @InjectConfig() private readonly config: Pick<OrderConfig, 'ORDER_PENDING_TIMEOUT'>,
     private readonly pending: PendingDueList,
     private readonly guarded: GuardedWrites,
+    private readonly metrics: OrderMetrics,
   ) {}
 
   /** One pass: expires every overdue PENDING order; returns how many it expired. */
@@ -34,16 +38,34 @@ export class ExpirePendingOrdersService {
     const fromMemory = await this.guarded.onFerretDb();
     if (fromMemory) await this.pending.ensureLoaded(() => this.orders.findAllPending());
     let expired = 0;
+    // An order that fails (a broken document, a write error) is logged, counted and skipped for
+    // this pass, so it cannot hold back the others; the next pass tries it again.
+    const failed = new Set<string>();
+    let inARow = 0;
     for (;;) {
-      const ids = fromMemory
-        ? this.pending.overdue(cutoff, BATCH)
-        : await this.orders.findPendingCreatedBefore(cutoff, BATCH);
+      const ids = (
+        fromMemory
+          ? this.pending.overdue(cutoff, BATCH + failed.size)
+          : await this.orders.findPendingCreatedBefore(cutoff, BATCH + failed.size)
+      ).filter((id) => !failed.has(id));
       let changed = 0;
       for (const id of ids) {
-        const outcome = await this.transitions.apply(id, (order, at) =>
-          expirePending(order, at, timeoutMs),
-        );
-        if (outcome.kind === 'changed') changed++;
+        try {
+          const outcome = await this.transitions.apply(id, (order, at) =>
+            expirePending(order, at, timeoutMs),
+          );
+          if (outcome.kind === 'changed') changed++;
+          inARow = 0;
+        } catch (err) {
+          failed.add(id);
+          inARow++;
+          this.metrics.expiryFailed();
+          this.logger.warn(
+            { orderId: id, error: err instanceof Error ? err.message : String(err) },
+            'could not expire an overdue order; the sweep goes on',
+          );
+          if (inARow >= MAX_FAILURES_IN_A_ROW) throw err;
+        }
       }
       expired += changed;
       if (ids.length < BATCH || changed === 0) break;

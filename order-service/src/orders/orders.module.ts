@@ -14,6 +14,7 @@ import { CreateOrderController } from '../http/orders/create-order.controller';
 import { GetOrderController } from '../http/orders/get-order.controller';
 import { ListOrdersController } from '../http/orders/list-orders.controller';
 import { CatalogRepository } from '../persistence/catalog.repository';
+import { CreateIndexes } from '../persistence/create-indexes';
 import { CATALOG_MODEL, catalogSchema } from '../persistence/catalog.schema';
 import { IDEMPOTENCY_KEY_MODEL, idempotencyKeySchema } from '../persistence/idempotency-key.schema';
 import { IdempotencyKeysRepository } from '../persistence/idempotency-keys.repository';
@@ -42,6 +43,7 @@ export const ORDER_MODELS = [
     CancelOrderController,
   ],
   providers: [
+    CreateIndexes,
     jwtVerifierProvider,
     JwtAuthGuard,
     OrderMetrics,

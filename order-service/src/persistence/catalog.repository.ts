@@ -1,5 +1,6 @@
 // The catalog copy. An update is applied only when its version is higher than the one held:
-// a conditional upsert, so a stale or duplicate update changes nothing whatever the arrival order.
+// a conditional upsert (retried as an update when it collides), so a stale or duplicate update
+// changes nothing whatever the arrival order.
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
@@ -17,22 +18,24 @@ export class CatalogRepository {
 
   async applyIfNewer(entry: CatalogEntry, now: Date): Promise<'applied' | 'stale'> {
     const { sku, ...fields } = entry;
+    const guard = { version: { $lt: entry.version } };
+    const update = { $set: { ...fields, updatedAt: now } };
     try {
-      // Matches only a held copy with a lower version; with none held, the upsert inserts. A held
-      // copy at this version or higher makes the upsert collide on `_id`: stale. (GuardedWrites:
-      // on FerretDB the server sees `{ _id }` only, the version is compared in process.)
-      const result = await this.guarded.updateOne(
-        this.catalog,
-        sku,
-        { version: { $lt: entry.version } },
-        { $set: { ...fields, updatedAt: now } },
-        { upsert: true },
-      );
+      // Matches only a held copy with a lower version; with none held, the upsert inserts.
+      // (GuardedWrites: on FerretDB the server sees `{ _id }` only, the version is compared in
+      // process.)
+      const result = await this.guarded.updateOne(this.catalog, sku, guard, update, {
+        upsert: true,
+      });
       return result.modifiedCount + result.upsertedCount > 0 ? 'applied' : 'stale';
     } catch (err) {
-      if (isDuplicateKeyError(err)) return 'stale';
-      throw err;
+      if (!isDuplicateKeyError(err)) throw err;
     }
+    // The upsert collided on `_id`: a copy is held — at this version or higher (stale), or a
+    // lower one that a concurrent upsert inserted after this one found none (MongoDB answers
+    // both with E11000). A plain conditional update tells them apart.
+    const retried = await this.guarded.updateOne(this.catalog, sku, guard, update);
+    return retried.modifiedCount > 0 ? 'applied' : 'stale';
   }
 
   async findBySku(sku: string): Promise<CatalogEntry | undefined> {

@@ -66,7 +66,7 @@ export const orderSchema = new Schema<OrderDocument>(
     versionKey: false,
     // Timestamps are domain data here, set by the state machine, not by Mongoose.
     timestamps: false,
-    // Indexes are created at start by ensureIndexes, not lazily by Mongoose.
+    // Indexes are created at start (persistence/create-indexes.ts), not lazily by Mongoose.
     autoIndex: false,
   },
 );

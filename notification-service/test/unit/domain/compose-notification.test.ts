@@ -6,9 +6,11 @@ import { decideNotification } from '../../../src/domain/notification-policy';
 import { cancellationReasonText, rejectionReasonText } from '../../../src/domain/outcome-wording';
 import { cancelledOutcome, confirmedOutcome, rejectedOutcome } from '../../support/outcomes';
 
+const ORDER = '3f2a9c1e-7b4d-4e2a-9f1c-0a1b2c3d4e5f';
+
 describe('composing a notification', () => {
   it('addresses a confirmation to the customer with subject, Message-ID and priced lines', () => {
-    const outcome = confirmedOutcome();
+    const outcome = confirmedOutcome({ orderId: ORDER });
     const composed = composeNotification(outcome);
     assert.equal(composed.to, 'alice@example.com');
     assert.equal(composed.subject, 'Your EventShop order 3F2A9C1E is confirmed');
@@ -34,7 +36,7 @@ describe('composing a notification', () => {
   });
 
   it('explains a rejection in plain words and lists the short lines', () => {
-    const composed = composeNotification(rejectedOutcome());
+    const composed = composeNotification(rejectedOutcome({ orderId: ORDER }));
     assert.equal(composed.subject, 'Your EventShop order 3F2A9C1E could not be accepted');
     assert.match(composed.view.explanation, /not have enough stock/);
     assert.doesNotMatch(composed.view.explanation, /insufficient_stock/);
@@ -56,7 +58,7 @@ describe('composing a notification', () => {
   });
 
   it('says a customer cancellation in the subject and body', () => {
-    const composed = composeNotification(cancelledOutcome());
+    const composed = composeNotification(cancelledOutcome({ orderId: ORDER }));
     assert.equal(composed.subject, 'Your EventShop order 3F2A9C1E has been cancelled');
     assert.match(composed.view.explanation, /^You cancelled this order\./);
   });

@@ -11,7 +11,9 @@ const HOSTILE_EMAIL = '"><img src=x onerror=alert(1)>@example.com';
 
 describe('rendering the e-mail bodies', () => {
   it('shows order id, lines and total in text and HTML', () => {
-    const { text, html } = renderNotification(composeNotification(confirmedOutcome()));
+    const { text, html } = renderNotification(
+      composeNotification(confirmedOutcome({ orderId: '3f2a9c1e-7b4d-4e2a-9f1c-0a1b2c3d4e5f' })),
+    );
     for (const body of [text, html]) {
       assert.ok(body.includes('3f2a9c1e-7b4d-4e2a-9f1c-0a1b2c3d4e5f'));
       assert.ok(body.includes('MUG-RED'));
