@@ -70,6 +70,15 @@ import_binary_image() { # name:tag entrypoint binary [user]
   logged "$LOG/cluster-images.log" ctr_ images import "$tar"
 }
 
+# write_if_changed FILE < content: kube-proxy exits when its configuration file changes, even
+# to the same content, so a second `up` rewrites nothing that is already current.
+write_if_changed() {
+  local tmp
+  tmp=$(mktemp "$1.XXXX")
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
+}
+
 # --- node network -----------------------------------------------------------------------------
 setup_network() {
   step "node network: bridge $BRIDGE $NODE_IP/24, br_netfilter, forwarding only within the bridge"
@@ -89,7 +98,7 @@ setup_network() {
   iptables -A "$FIREWALL_CHAIN" -d "$POD_CIDR" -j DROP
   iptables -C FORWARD -j "$FIREWALL_CHAIN" 2>/dev/null || iptables -I FORWARD 1 -j "$FIREWALL_CHAIN"
   mkdir -p "$CL/cni/net.d"
-  cat >"$CL/cni/net.d/10-eventshop.conflist" <<JSON
+  write_if_changed "$CL/cni/net.d/10-eventshop.conflist" <<JSON
 {
   "cniVersion": "0.4.0",
   "name": "eventshop",
@@ -103,6 +112,7 @@ setup_network() {
       "ipam": {
         "type": "host-local",
         "ranges": [[{ "subnet": "$NODE_POD_CIDR", "gateway": "$NODE_IP" }]],
+        "routes": [{ "dst": "0.0.0.0/0" }],
         "dataDir": "$CL/cni/ipam"
       }
     },
@@ -156,6 +166,7 @@ start_control_plane() {
     --client-ca-file="$PKI/ca.crt" \
     --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
     --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+    --kubelet-preferred-address-types=InternalIP \
     --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
@@ -181,7 +192,7 @@ start_control_plane() {
 start_containerd() {
   step "containerd $(containerd --version | awk '{print $3}') with runc and the CNI bridge"
   mkdir -p "$CL/containerd"
-  cat >"$CL/containerd/config.toml" <<TOML
+  write_if_changed "$CL/containerd/config.toml" <<TOML
 version = 2
 root = "$CL/containerd/root"
 state = "$CL/containerd/state"
@@ -196,7 +207,7 @@ state = "$CL/containerd/state"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
   enable_selinux = false
-  restrict_oom_score_adj = false
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -218,7 +229,7 @@ TOML
 start_node() {
   step "node $NODE_NAME: kubelet and kube-proxy"
   mkdir -p "$CL/kubelet"
-  cat >"$CL/kubelet/config.yaml" <<YAML
+  write_if_changed "$CL/kubelet/config.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 failCgroupV1: false
@@ -249,7 +260,7 @@ YAML
   start cluster-kubelet "$TOOLS/bin/kubelet" --config="$CL/kubelet/config.yaml" \
     --kubeconfig="$PKI/kubelet.kubeconfig" --root-dir="$CL/kubelet/root" \
     --hostname-override="$NODE_NAME" --node-ip="$NODE_IP"
-  cat >"$CL/kube-proxy.yaml" <<YAML
+  write_if_changed "$CL/kube-proxy.yaml" <<YAML
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: { kubeconfig: $PKI/kube-proxy.kubeconfig }

@@ -68,12 +68,13 @@ build_coredns() {
 }
 
 # `go install` refuses modules with replace lines; a tools module builds their main package.
-build_go_main() { # name module version package
-  local name=$1 module=$2 v=$3 pkg=$4 dir="$TOOLS/src/$1-$3"
+build_go_main() { # name module version package [replace line]
+  local name=$1 module=$2 v=$3 pkg=$4 replace=${5:-} dir="$TOOLS/src/$1-$3"
   have_bin "$name" "$v" && return 0
   step "building $name $v (Go module $module; log: $(rel "$BUILD_LOG"))"
   mkdir -p "$dir"
   printf 'module eventshop.example/%s\n\ngo 1.24.0\n\nrequire %s %s\n\ntool %s\n' "$name" "$module" "$v" "$pkg" >"$dir/go.mod"
+  [[ -z $replace ]] || printf '\nreplace %s\n' "$replace" >>"$dir/go.mod"
   (
     cd "$dir"
     logged "$BUILD_LOG" env GOFLAGS=-mod=mod nice -n 19 go mod tidy
@@ -82,11 +83,14 @@ build_go_main() { # name module version package
   mark_bin "$name" "$v"
 }
 
+# The topology operator requires cluster-operator v2.22.3 (for its API types), which the Go
+# module proxy does not serve; the cluster operator's own v2.22.1 is used instead.
 build_operators() {
   build_go_main rabbitmq-cluster-operator github.com/rabbitmq/cluster-operator/v2 \
     "$RABBITMQ_CLUSTER_OPERATOR_VERSION" github.com/rabbitmq/cluster-operator/v2/cmd
   build_go_main rabbitmq-topology-operator github.com/rabbitmq/messaging-topology-operator \
-    "$RABBITMQ_TOPOLOGY_OPERATOR_VERSION" github.com/rabbitmq/messaging-topology-operator/cmd
+    "$RABBITMQ_TOPOLOGY_OPERATOR_VERSION" github.com/rabbitmq/messaging-topology-operator/cmd \
+    "github.com/rabbitmq/cluster-operator/v2 => github.com/rabbitmq/cluster-operator/v2 $RABBITMQ_CLUSTER_OPERATOR_VERSION"
 }
 
 build_pause() {

@@ -29,7 +29,7 @@ NS=eventshop
 RELEASE=eventshop
 OPERATORS_NS=eventshop-operators
 IMAGE_PREFIX=docker.io/eventshop
-RABBITMQ_IMAGE=localhost/eventshop/rabbitmq:3-management
+RABBITMQ_IMAGE=localhost/eventshop/rabbitmq-operator-node:3.10
 CLUSTER_OPERATOR_IMAGE=$IMAGE_PREFIX/rabbitmq-cluster-operator:$RABBITMQ_CLUSTER_OPERATOR_VERSION
 TOPOLOGY_OPERATOR_IMAGE=$IMAGE_PREFIX/rabbitmq-messaging-topology-operator:$RABBITMQ_TOPOLOGY_OPERATOR_VERSION
 ctr_() { ctr --address "$CONTAINERD_SOCK" -n k8s.io "$@"; }
@@ -63,8 +63,7 @@ RESULT_NOTE=""
 
 podman_() { CONTAINERS_CONF=$(bash "$ROOT/scripts/podman.sh" conf) podman "$@"; }
 
-import_podman_image() { # image
-  if ctr_ images ls -q | grep -qx "$1"; then return 0; fi
+import_podman_image() { # image: always imported again (a rebuild keeps its tag); layers are shared
   podman_ image exists "$1" || { echo "image $1 is missing: build it with make images / make images-local"; return 1; }
   echo "importing $1"
   podman_ save "$1" | ctr_ images import -
@@ -79,6 +78,9 @@ images() {
   done
   import_podman_image localhost/eventshop/ferretdb:1.24
   import_podman_image localhost/eventshop/mailpit:latest
+  # The broker image the operator runs: the project's Debian RabbitMQ shaped as the operator
+  # expects (infra/cluster/rabbitmq/Containerfile).
+  podman_ image exists "$RABBITMQ_IMAGE" || podman_ build -t "$RABBITMQ_IMAGE" "$ROOT/infra/cluster/rabbitmq"
   import_podman_image "$RABBITMQ_IMAGE"
   build_operators
   local ref bin
@@ -121,8 +123,8 @@ operators() {
     --set rabbitmq-cluster-operator.msgTopologyOperator.image.tag="$RABBITMQ_TOPOLOGY_OPERATOR_VERSION" \
     --set rabbitmq-cluster-operator.msgTopologyOperator.image.pullPolicy=IfNotPresent \
     --set rabbitmq-cluster-operator.rabbitmqImage.registry=localhost \
-    --set rabbitmq-cluster-operator.rabbitmqImage.repository=eventshop/rabbitmq \
-    --set rabbitmq-cluster-operator.rabbitmqImage.tag=3-management
+    --set rabbitmq-cluster-operator.rabbitmqImage.repository=eventshop/rabbitmq-operator-node \
+    --set rabbitmq-cluster-operator.rabbitmqImage.tag=3.10
   kubectl get crd -o name | grep -c rabbitmq.com
   RESULT_NOTE="$(kubectl get crd -o name | grep -c rabbitmq.com) CRDs"
 }

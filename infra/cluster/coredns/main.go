@@ -16,9 +16,10 @@ import (
 	_ "github.com/coredns/coredns/plugin/template"
 )
 
-// The order of the plugin chain, as in upstream's plugin.cfg.
+// The order of the plugin chain, as in upstream's plugin.cfg, except that template (which
+// answers NXDOMAIN for every name outside cluster.local) comes after kubernetes.
 var directives = []string{
-	"reload", "ready", "health", "errors", "cache", "template", "kubernetes", "loop",
+	"reload", "ready", "health", "errors", "cache", "kubernetes", "template", "loop",
 }
 
 func init() { dnsserver.Directives = directives }
