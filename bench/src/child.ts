@@ -34,6 +34,15 @@ export class Child {
     return new Child(name, child, first);
   }
 
+  /** Resolves with the exit code when the process ends by itself. */
+  async exited(): Promise<number | null> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) {
+      return this.process.exitCode;
+    }
+    const [code] = (await once(this.process, 'exit')) as [number | null];
+    return code;
+  }
+
   async stop(): Promise<void> {
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;
     const exited = once(this.process, 'exit');

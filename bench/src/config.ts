@@ -13,9 +13,26 @@ export interface BenchConfig {
   readonly dataFactor: number;
   /** Which parts to run (all by default). */
   readonly parts: ReadonlySet<Part>;
+  /** Interleaved rounds (reliable, naive, equal-work naive, driver, then again) at one concurrency. */
+  readonly rounds: number;
+  readonly roundConnections: number;
+  /** The database pool of EVERY client in the run: 'default' (the driver's) or a size. */
+  readonly pool: 'default' | number;
+  /** Seconds of the spike at spikeFactor × the sustainable rate. */
+  readonly spikeS: number;
+  readonly spikeFactor: number;
 }
 
-export const PARTS = ['http', 'driver', 'reliable', 'profile', 'data', 'naive'] as const;
+export const PARTS = [
+  'http',
+  'driver',
+  'reliable',
+  'profile',
+  'data',
+  'naive',
+  'rounds',
+  'spike',
+] as const;
 export type Part = (typeof PARTS)[number];
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -52,6 +69,25 @@ export function parseParts(raw: string | undefined): Set<Part> {
   return new Set(parts as Part[]);
 }
 
+export function parsePool(raw: string | undefined): 'default' | number {
+  if (raw === undefined || raw.trim() === '' || raw.trim() === 'default') return 'default';
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(
+      `BENCH_POOL must be "default" or a positive integer, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+/** The URI with the run's pool setting, so that every pipeline's clients use the same. */
+export function withPool(mongoUri: string, pool: 'default' | number): string {
+  const url = new URL(mongoUri);
+  if (pool === 'default') url.searchParams.delete('maxPoolSize');
+  else url.searchParams.set('maxPoolSize', String(pool));
+  return url.toString();
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv): BenchConfig {
   return {
     durationS: positiveInt(env, 'BENCH_DURATION', 10),
@@ -60,5 +96,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): BenchConfig {
     products: positiveInt(env, 'BENCH_PRODUCTS', 100),
     dataFactor: positiveInt(env, 'BENCH_DATA_FACTOR', 10),
     parts: parseParts(env.BENCH_PARTS),
+    rounds: positiveInt(env, 'BENCH_ROUNDS', 3),
+    roundConnections: positiveInt(env, 'BENCH_ROUND_CONNECTIONS', 16),
+    pool: parsePool(env.BENCH_POOL),
+    spikeS: positiveInt(env, 'BENCH_SPIKE_DURATION', 30),
+    spikeFactor: positiveInt(env, 'BENCH_SPIKE_FACTOR', 10),
   };
 }

@@ -13,14 +13,50 @@ const NOT_WORK = new Set([
   'endSessions',
 ]);
 
+export type CommandKind = 'read' | 'write' | 'delete' | 'other';
+export type CommandCounts = Readonly<Record<CommandKind, number>>;
+
+const KIND: Record<string, CommandKind> = {
+  find: 'read',
+  getMore: 'read',
+  aggregate: 'read',
+  count: 'read',
+  distinct: 'read',
+  insert: 'write',
+  update: 'write',
+  findAndModify: 'write',
+  delete: 'delete',
+};
+
+export function kindOf(command: string): CommandKind {
+  return KIND[command] ?? 'other';
+}
+
+/** Commands so far by kind (handshakes and status calls left out). */
+export function commandsByKind(status: {
+  metrics?: { commands?: Record<string, { total?: number }> };
+}): CommandCounts {
+  const counts = { read: 0, write: 0, delete: 0, other: 0 };
+  for (const [name, counter] of Object.entries(status.metrics?.commands ?? {})) {
+    if (!NOT_WORK.has(name)) counts[kindOf(name)] += counter.total ?? 0;
+  }
+  return counts;
+}
+
 export function commandsIn(status: {
   metrics?: { commands?: Record<string, { total?: number }> };
 }): number {
-  let total = 0;
-  for (const [name, counter] of Object.entries(status.metrics?.commands ?? {})) {
-    if (!NOT_WORK.has(name)) total += counter.total ?? 0;
-  }
-  return total;
+  const c = commandsByKind(status);
+  return c.read + c.write + c.delete + c.other;
+}
+
+export function difference(after: CommandCounts, before: CommandCounts): CommandCounts {
+  return {
+    read: after.read - before.read,
+    write: after.write - before.write,
+    delete: after.delete - before.delete,
+    other: after.other - before.other,
+  };
 }
 
 export class DbCommandCounter {
@@ -32,15 +68,21 @@ export class DbCommandCounter {
     return new DbCommandCounter(client);
   }
 
-  /** Commands so far, or NaN when the server does not say. */
-  async total(): Promise<number> {
+  /** Commands so far by kind, or undefined when the server does not say. */
+  async total(): Promise<CommandCounts | undefined> {
     try {
       const status = await this.client.db('admin').command({ serverStatus: 1 });
-      const total = commandsIn(status);
-      return total > 0 ? total : Number.NaN;
+      return commandsIn(status) > 0 ? commandsByKind(status) : undefined;
     } catch {
-      return Number.NaN;
+      return undefined;
     }
+  }
+
+  async dropDatabase(name: string): Promise<void> {
+    await this.client
+      .db(name)
+      .dropDatabase()
+      .catch(() => undefined);
   }
 
   async close(): Promise<void> {

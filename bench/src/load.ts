@@ -17,6 +17,8 @@ export interface LoadOptions {
 export interface LoadResult {
   readonly accepted: number;
   readonly failed: number;
+  /** 5xx answers (part of failed). */
+  readonly serverErrors: number;
   readonly durationS: number;
   /** Latencies of all answered requests, ms. */
   readonly latencies: number[];
@@ -28,6 +30,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   let accepted = 0;
   let rejected = 0;
+  let serverErrors = 0;
   const startedAt = Date.now();
   let finished!: (result: autocannon.Result) => void;
   let failedToRun!: (err: unknown) => void;
@@ -63,12 +66,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     latencies.push(responseTime);
     if (statusCode >= 200 && statusCode < 300) accepted++;
     else rejected++;
+    if (statusCode >= 500) serverErrors++;
   });
   const result = await done;
   const endedAt = Date.now();
   return {
     accepted,
     failed: rejected + result.errors + result.timeouts,
+    serverErrors,
     durationS: (endedAt - startedAt) / 1000,
     latencies,
     startedAt,

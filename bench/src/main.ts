@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { infraEnv } from '@eventshop/e2e/dist/index.js';
 import type { Document } from 'mongodb';
 import { Child } from './child';
-import { parseConfig, type BenchConfig } from './config';
-import { DriverInsertBaseline } from './baselines/driver-insert';
+import { parseConfig, withPool, type BenchConfig } from './config';
+import { driverInsertStep } from './baselines/driver-insert';
 import { DbCommandCounter } from './db-commands';
+import { ferretDbDurability } from './durability';
 import { brokerBacklog } from './broker-backlog';
 import { runLoad } from './load';
-import { NaivePipeline } from './naive/pipeline';
+import { NaivePipeline, type NaiveVariant } from './naive/pipeline';
 import { EXCHANGE as NAIVE_EXCHANGE } from './naive/naive-env';
 import { pidListeningOn, UsageMeter } from './proc';
 import { summarizeProfile, type CpuProfile } from './profile';
@@ -23,6 +24,8 @@ import { writeResults } from './write-results';
 import type { ProfileSummary, RunResult, StepResult } from './result';
 import { cloudEvents, nestPackets, SagaTap } from './saga-tap';
 import { SmtpSink } from './smtp-sink';
+import { spikeSteps } from './spike';
+import { spread } from './stats';
 import { plainResult, sagaStep } from './steps';
 
 const PACKAGE_DIR = join(__dirname, '..');
@@ -97,14 +100,25 @@ const sustained = (s: StepResult) => Math.min(s.acceptedPerS, s.saga?.perS ?? s.
 
 async function main(): Promise<void> {
   const config: BenchConfig = parseConfig(process.env);
+  // One pool setting for every database client of the run: services, naive apps, driver baseline.
+  if (process.env.MONGODB_URI)
+    process.env.MONGODB_URI = withPool(process.env.MONGODB_URI, config.pool);
   const infra = infraEnv();
   mkdirSync(RESULTS_DIR, { recursive: true });
   mkdirSync(WORK_DIR, { recursive: true });
   const steps: StepResult[] = [];
   const profiles: ProfileSummary[] = [];
+  const databasePid = pidListeningOn(
+    Number(new URL(infra.mongoUri.replace(/^mongodb:/, 'http:')).port || 27017),
+  );
+  const durability = ferretDbDurability(databasePid);
   const notes: string[] = [
-    'Every database client (services, naive apps, driver baseline) uses one connection (maxPoolSize=1) against FerretDB 1.24 (SQLite), as the services must there.',
-    'The load client (autocannon), the broker tap and the report run in the bench process on the same machine; its CPU is listed as "bench client".',
+    `Every database client (services, naive apps, driver baseline) uses the same pool: ${config.pool === 'default' ? 'the driver’s default (maxPoolSize 100)' : `maxPoolSize=${config.pool}`}.`,
+    `Durability, the same for every pipeline (one database server): ${durability}.`,
+    'Interleaved rounds: reliable, seed-shaped naive, equal-work naive and the driver ceiling take turns at the same concurrency, round after round; the tables give the median and the spread (min–max) over the rounds.',
+    'The driver ceiling runs in a process of its own (the driver and the same order document), not in the bench process.',
+    'The load client (autocannon), the broker tap and the report run in the bench process on the same machine; its CPU is listed as "bench client" and is not part of any CPU-ms per saga.',
+    'Database commands per order count every client of the server in the step (serverStatus), split by kind: reads (find, aggregate, count, getMore), writes (insert, update, findAndModify), deletes.',
     'Saga latency: from the time stamped on the order-created event to the outcome event reaching the broker (a tap queue bound to # in the run’s vhost). Sagas/s: completed sagas of the step over the time from its start to its last completion.',
     'The notification service mails to a discarding SMTP server of the run, not to the shared Mailpit.',
   ];
@@ -168,8 +182,8 @@ async function main(): Promise<void> {
 
   // The system under test
   let orderTemplate: Document | undefined;
-  const wantsSystem = ['reliable', 'profile', 'data', 'driver'].some((p) =>
-    config.parts.has(p as never),
+  const wantsSystem = ['reliable', 'profile', 'data', 'driver', 'naive', 'rounds', 'spike'].some(
+    (p) => config.parts.has(p as never),
   );
   if (wantsSystem) {
     try {
@@ -246,29 +260,158 @@ async function main(): Promise<void> {
         }
         if (tap.firstCreated) orderTemplate = await reliable.orderDocument(tap.firstCreated);
 
-        // (b) the database ceiling, while the services idle
-        if (config.parts.has('driver')) {
+        // (b) the database ceiling, from a process of its own, while the services idle
+        const driverStep = async (kind: 'ramp' | 'round', connections: number, round?: number) => {
           const template = orderTemplate ?? { status: 'PENDING', lines: [], outbox: [] };
-          const driver = await DriverInsertBaseline.connect(
-            infra.mongoUri,
-            `bench_${runId}_driver`,
-          );
-          const meter = new UsageMeter(new Map(infraProcesses()));
+          const { load: result, usage } = await driverInsertStep({
+            mongoUri: infra.mongoUri,
+            database: `bench_${runId}_driver`,
+            template,
+            connections,
+            durationS: config.durationS,
+            workDir: WORK_DIR,
+            meter: (pid) => new UsageMeter(new Map([['driver-insert', pid], ...infraProcesses()])),
+          });
+          const step = {
+            ...plainResult({ pipeline: 'driver-insert', kind, connections }, result, usage),
+            ...(round ? { round } : {}),
+          };
+          steps.push(step);
+          log(line(step));
+        };
+
+        // (c) the naive pipelines beside the system, and the interleaved rounds
+        if (config.parts.has('naive') || config.parts.has('rounds')) {
+          if (tap.firstCreated) orderTemplate = await reliable.orderDocument(tap.firstCreated);
+          const naives: {
+            pipeline: 'naive' | 'naive-equal';
+            naive: NaivePipeline;
+            tap: SagaTap;
+            queued: () => Promise<number>;
+          }[] = [];
           try {
-            for (const connections of config.steps) {
-              meter.start();
-              const result = await driver.step(template, connections, config.durationS);
-              const step = plainResult(
-                { pipeline: 'driver-insert', kind: 'ramp', connections },
-                result,
-                meter.stop(),
+            for (const [pipeline, variant] of [
+              ['naive', { equalWork: false }],
+              ['naive-equal', { equalWork: true, smtpUrl: sink.url }],
+            ] as const satisfies readonly (readonly [string, NaiveVariant])[]) {
+              log(
+                `starting the ${pipeline} pipeline (ClientProxy.emit over RMQ, no outbox, confirms or idempotency)`,
               );
-              steps.push(step);
-              log(line(step));
+              const naive = await NaivePipeline.start(
+                infra,
+                `${pipeline === 'naive' ? 's' : 'e'}${Math.random().toString(16).slice(2, 8)}`,
+                config.products,
+                variant,
+              );
+              cleanups.push(() => naive.dispose());
+              const naiveTap = await SagaTap.open(naive.amqpUrl, NAIVE_EXCHANGE, nestPackets);
+              naives.push({
+                pipeline,
+                naive,
+                tap: naiveTap,
+                queued: brokerBacklog(infra.managementUrl, naive.amqpUrl),
+              });
+            }
+            const naiveStep = (
+              n: (typeof naives)[number],
+              kind: 'ramp' | 'round',
+              connections: number,
+            ) =>
+              sagaStep(
+                { pipeline: n.pipeline, kind, connections },
+                {
+                  url: n.naive.orderUrl,
+                  path: '/orders',
+                  request: () => n.naive.request(),
+                  durationS: config.durationS,
+                },
+                n.tap,
+                new UsageMeter(new Map([...n.naive.pids, ...infraProcesses()])),
+                config.drainTimeoutS,
+                dbCommands,
+                sharedPids,
+                n.queued,
+              );
+            if (config.parts.has('naive')) {
+              for (const n of naives) {
+                for (const connections of config.steps) {
+                  const step = await naiveStep(n, 'ramp', connections);
+                  steps.push(step);
+                  log(line(step));
+                }
+              }
+            }
+            if (config.parts.has('rounds')) {
+              const c = config.roundConnections;
+              for (let round = 1; round <= config.rounds; round++) {
+                log(`round ${round} of ${config.rounds} at c=${c}`);
+                const mine = await sagaStep(
+                  { pipeline: 'reliable', kind: 'round', connections: c },
+                  load,
+                  tap,
+                  serviceMeter(),
+                  config.drainTimeoutS,
+                  dbCommands,
+                  sharedPids,
+                  queued,
+                );
+                steps.push({ ...mine, round });
+                log(line(mine));
+                for (const n of naives) {
+                  const step = await naiveStep(n, 'round', c);
+                  steps.push({ ...step, round });
+                  log(line(step));
+                }
+                await driverStep('round', c, round);
+              }
             }
           } finally {
-            await driver.close();
+            for (const n of naives) {
+              await n.tap.close();
+              await n.naive.dispose();
+            }
           }
+        }
+
+        // (d) the traffic spike: N× the sustainable rate, then back to it
+        if (config.parts.has('spike')) {
+          const rounds = steps.filter((s) => s.pipeline === 'reliable' && s.kind === 'round');
+          const sustainable = rounds.length
+            ? spread(rounds.map(sustained)).median
+            : peakStep
+              ? sustained(peakStep)
+              : Number.NaN;
+          if (Number.isFinite(sustainable) && sustainable > 0) {
+            log(
+              `spike: ${config.spikeFactor}× ${sustainable.toFixed(1)}/s for ${config.spikeS} s, then ${sustainable.toFixed(1)}/s for ${config.spikeS} s`,
+            );
+            const phases = await spikeSteps(
+              {
+                sustainablePerS: sustainable,
+                factor: config.spikeFactor,
+                durationS: config.spikeS,
+                drainTimeoutS: Math.max(120, config.spikeS * config.spikeFactor),
+              },
+              load,
+              tap,
+              serviceMeter(),
+              queued,
+            );
+            for (const p of phases) {
+              steps.push(p);
+              log(
+                `${line(p)}; ${p.serverErrors ?? 0} 5xx, drained ${p.saga?.drainS?.toFixed(1) ?? '–'} s after the phase`,
+              );
+            }
+          } else {
+            notes.push(
+              'The spike needs a sustainable rate (the reliable ramp or rounds): not run.',
+            );
+          }
+        }
+
+        if (config.parts.has('driver')) {
+          for (const connections of config.steps) await driverStep('ramp', connections);
         }
 
         // A CPU profile of order and inventory at the peak concurrency
@@ -362,60 +505,13 @@ async function main(): Promise<void> {
         }
       } finally {
         await tap?.close();
+        await counter.dropDatabase(`bench_${runId}_driver`);
         log('stopping the services');
         await reliable.dispose();
         await sink.stop();
       }
     } catch (err) {
       failed('system', err);
-    }
-  }
-
-  // (c) the naive pipeline
-  if (config.parts.has('naive')) {
-    try {
-      log(
-        'starting the naive pipeline (ClientProxy.emit over RMQ, no outbox, confirms or idempotency)',
-      );
-      const runId = Math.random().toString(16).slice(2, 8);
-      const naive = await NaivePipeline.start(infra, runId, config.products);
-      cleanups.push(() => naive.dispose());
-      const tap = await SagaTap.open(naive.amqpUrl, NAIVE_EXCHANGE, nestPackets);
-      const queued = brokerBacklog(infra.managementUrl, naive.amqpUrl);
-      const meter = () =>
-        new UsageMeter(
-          new Map([
-            ['naive-order', naive.order.pid],
-            ['naive-inventory', naive.inventory.pid],
-            ...infraProcesses(),
-          ]),
-        );
-      try {
-        for (const connections of config.steps) {
-          const step = await sagaStep(
-            { pipeline: 'naive', kind: 'ramp', connections },
-            {
-              url: naive.orderUrl,
-              path: '/orders',
-              request: () => naive.request(),
-              durationS: config.durationS,
-            },
-            tap,
-            meter(),
-            config.drainTimeoutS,
-            dbCommands,
-            sharedPids,
-            queued,
-          );
-          steps.push(step);
-          log(line(step));
-        }
-      } finally {
-        await tap.close();
-        await naive.dispose();
-      }
-    } catch (err) {
-      failed('naive', err);
     }
   }
 
@@ -435,7 +531,13 @@ async function main(): Promise<void> {
       BENCH_PRODUCTS: config.products,
       BENCH_DATA_FACTOR: config.dataFactor,
       BENCH_PARTS: [...config.parts].join(','),
+      BENCH_ROUNDS: config.rounds,
+      BENCH_ROUND_CONNECTIONS: config.roundConnections,
+      BENCH_POOL: config.pool,
+      BENCH_SPIKE_DURATION: config.spikeS,
+      BENCH_SPIKE_FACTOR: config.spikeFactor,
     },
+    durability,
     steps,
     profiles,
     notes,

@@ -99,7 +99,12 @@ export class UsageMeter {
       try {
         const cpuS = cpuSeconds(pid);
         const wallS = (performance.now() - start.at) / 1000;
-        usage.push({ name, cpuPercent: (100 * (cpuS - start.cpuS)) / wallS, rssMb: rssMb(pid) });
+        usage.push({
+          name,
+          cpuPercent: (100 * (cpuS - start.cpuS)) / wallS,
+          cpuMs: (cpuS - start.cpuS) * 1000,
+          rssMb: rssMb(pid),
+        });
       } catch {
         // exited during the step
       }

@@ -1,6 +1,6 @@
 // Ratios, targets and the Markdown report of a run: pure functions of its result.
 import type { Pipeline, ProcessUsage, RunResult, StepResult } from './result';
-import { ratio, relativeChange } from './stats';
+import { ratio, relativeChange, spread, type Spread } from './stats';
 
 export interface Target {
   readonly name: string;
@@ -10,6 +10,90 @@ export interface Target {
   /** undefined when the run did not measure it. */
   readonly met: boolean | undefined;
   readonly detail: string;
+  /** How far a missed target is from its goal, and what the run shows as the reason. */
+  readonly gap?: string;
+  readonly why?: string;
+}
+
+/** Processes that are not part of any pipeline's cost (the load client). */
+const NOT_PIPELINE = new Set(['bench client']);
+
+/** CPU time of the pipeline's processes (with broker and database) per completed saga, ms. */
+export function cpuMsPerSaga(s: StepResult): number {
+  const done = s.saga ? s.saga.completed : s.accepted;
+  const measured = s.processes.filter((p) => !NOT_PIPELINE.has(p.name));
+  if (measured.length === 0) return Number.NaN;
+  const cpu = measured.reduce((sum, p) => sum + (p.cpuMs ?? Number.NaN), 0);
+  return ratio(cpu, done);
+}
+
+export function roundSteps(run: Pick<RunResult, 'steps'>, pipeline: Pipeline): StepResult[] {
+  return run.steps.filter((s) => s.pipeline === pipeline && s.kind === 'round');
+}
+
+/** A pipeline's figure for the comparisons: the median over the rounds, else its ramp peak. */
+export function compared(
+  run: Pick<RunResult, 'steps'>,
+  pipeline: Pipeline,
+  metric: (s: StepResult) => number | undefined,
+): { value: number; text: string; step?: StepResult } {
+  const rounds = roundSteps(run, pipeline);
+  if (rounds.length > 0) {
+    const sp = spread(rounds.map((s) => metric(s) ?? Number.NaN));
+    const step = [...rounds].sort(
+      (a, b) =>
+        Math.abs((metric(a) ?? Infinity) - sp.median) -
+        Math.abs((metric(b) ?? Infinity) - sp.median),
+    )[0];
+    return { value: sp.median, text: spreadText(sp), ...(step ? { step } : {}) };
+  }
+  const top = peak(rampSteps(run, pipeline), metric);
+  const value = top ? (metric(top) ?? Number.NaN) : Number.NaN;
+  return {
+    value,
+    text: `${num(value, value < 10 ? 1 : 0)} (ramp peak)`,
+    ...(top ? { step: top } : {}),
+  };
+}
+
+export function spreadText(sp: Spread, digits?: number): string {
+  if (sp.n === 0) return '–';
+  const d = digits ?? (sp.median < 10 ? 1 : 0);
+  return `${num(sp.median, d)} (${num(sp.min, d)}–${num(sp.max, d)}, ${sp.n} rounds)`;
+}
+
+function gapOf(value: number, goal: number, direction: 'min' | 'max'): string | undefined {
+  if (!Number.isFinite(value)) return undefined;
+  if (direction === 'min' && value < goal) return `needs ${num(goal / value, 1)}× more`;
+  if (direction === 'max' && value > goal) return `${num(value / goal, 1)}× over`;
+  return undefined;
+}
+
+function commandsText(s: StepResult | undefined): string {
+  const k = s?.dbCommandsByKind;
+  if (!s || s.dbCommandsPerOrder === undefined) return '–';
+  return k
+    ? `${num(s.dbCommandsPerOrder, 1)} (${num(k.read, 1)} reads, ${num(k.write, 1)} writes, ${num(k.delete, 1)} deletes)`
+    : num(s.dbCommandsPerOrder, 1);
+}
+
+function busiest(s: StepResult | undefined, count = 3): string {
+  return s
+    ? [...s.processes]
+        .sort((a, b) => b.cpuPercent - a.cpuPercent)
+        .slice(0, count)
+        .map((p) => `${p.name} ${p.cpuPercent.toFixed(0)} %`)
+        .join(', ')
+    : '–';
+}
+
+/** The reason the run shows for a gap between the reliable pipeline and another. */
+function whyAgainst(mine: StepResult | undefined, other: StepResult | undefined, label: string) {
+  return (
+    `db commands per order ${commandsText(mine)} vs ${commandsText(other)} for ${label}; ` +
+    `CPU-ms per saga ${num(mine && cpuMsPerSaga(mine))} vs ${num(other && cpuMsPerSaga(other))}; ` +
+    `busiest: ${busiest(mine)}`
+  );
 }
 
 export function rampSteps(run: Pick<RunResult, 'steps'>, pipeline: Pipeline): StepResult[] {
@@ -39,46 +123,77 @@ export function peak(
 }
 
 const accepted = (s: StepResult) => s.acceptedPerS;
-const sagas = (s: StepResult) => s.saga?.perS;
 
 function judge(value: number, ok: (v: number) => boolean): boolean | undefined {
   return Number.isFinite(value) ? ok(value) : undefined;
 }
 
 export function evaluateTargets(run: Pick<RunResult, 'steps'>): Target[] {
-  const reliable = rampSteps(run, 'reliable');
-  const naive = rampSteps(run, 'naive');
-  const driver = rampSteps(run, 'driver-insert');
-  const reliableSagas = peak(reliable, sagas);
-  const naiveSagas = peak(naive, sagas);
-  const reliableHttp = peak(reliable, accepted);
-  const driverPeak = peak(driver, accepted);
+  const sagaRate = (s: StepResult) => s.saga?.perS;
+  const reliable = compared(run, 'reliable', sagaRate);
+  const equal = compared(run, 'naive-equal', sagaRate);
+  const naive = compared(run, 'naive', sagaRate);
+  const reliableHttp = compared(run, 'reliable', accepted);
+  const driver = compared(run, 'driver-insert', accepted);
+  const reliableCpu = compared(run, 'reliable', cpuMsPerSaga);
+  const equalCpu = compared(run, 'naive-equal', cpuMsPerSaga);
   const half = stepOf(run, 'reliable', 'half-peak');
   const before = stepOf(run, 'reliable', 'data-before') ?? stepOf(run, 'reliable', 'half-peak');
   const after = stepOf(run, 'reliable', 'data-after');
+  const spike = stepOf(run, 'reliable', 'spike');
+  const afterSpike = stepOf(run, 'reliable', 'after-spike');
 
-  const sagaRatio = ratio(reliableSagas?.saga?.perS, naiveSagas?.saga?.perS);
-  const httpRatio = ratio(reliableHttp?.acceptedPerS, driverPeak?.acceptedPerS);
+  const equalRatio = ratio(reliable.value, equal.value);
+  const naiveRatio = ratio(reliable.value, naive.value);
+  const httpRatio = ratio(reliableHttp.value, driver.value);
+  const cpuRatio = ratio(reliableCpu.value, equalCpu.value);
   const tail = ratio(half?.saga?.latency.p99, half?.saga?.latency.p50);
   const httpMove = before && after ? relativeChange(before.http.p50, after.http.p50) : Number.NaN;
   const sagaMove =
     before?.saga && after?.saga
       ? relativeChange(before.saga.latency.p50, after.saga.latency.p50)
       : Number.NaN;
-  return [
+  const spikeErrors = (spike?.serverErrors ?? 0) + (afterSpike?.serverErrors ?? 0);
+  const spikeMissing = (spike?.saga?.missing ?? 0) + (afterSpike?.saga?.missing ?? 0);
+  const drainS = spike?.saga?.drainS ?? Number.NaN;
+  const movedGap = (v: number) =>
+    Number.isFinite(v) && v >= 0.2 ? `${((v - 0.2) * 100).toFixed(0)} points over` : undefined;
+  const targets: Target[] = [
     {
-      name: 'saga throughput, reliable ÷ naive pipeline (peaks)',
+      name: 'sagas/s, reliable ÷ equal-work naive',
       goal: '≥ 1',
-      value: sagaRatio,
-      met: judge(sagaRatio, (v) => v >= 1),
-      detail: `${num(reliableSagas?.saga?.perS)} vs ${num(naiveSagas?.saga?.perS)} sagas/s`,
+      value: equalRatio,
+      met: judge(equalRatio, (v) => v >= 1),
+      detail: `${reliable.text} vs ${equal.text}`,
+      gap: gapOf(equalRatio, 1, 'min'),
+      why: whyAgainst(reliable.step, equal.step, 'equal-work naive'),
     },
     {
-      name: 'POST /orders ÷ bare driver insert (peaks)',
+      name: 'sagas/s, reliable ÷ seed-shaped naive',
+      goal: '≥ 0.5',
+      value: naiveRatio,
+      met: judge(naiveRatio, (v) => v >= 0.5),
+      detail: `${reliable.text} vs ${naive.text}`,
+      gap: gapOf(naiveRatio, 0.5, 'min'),
+      why: whyAgainst(reliable.step, naive.step, 'seed-shaped naive'),
+    },
+    {
+      name: 'POST /orders ÷ bare driver insert',
       goal: '≥ 0.5',
       value: httpRatio,
       met: judge(httpRatio, (v) => v >= 0.5),
-      detail: `${num(reliableHttp?.acceptedPerS)} vs ${num(driverPeak?.acceptedPerS)} per s`,
+      detail: `${reliableHttp.text} vs ${driver.text} per s`,
+      gap: gapOf(httpRatio, 0.5, 'min'),
+      why: `db commands per order ${commandsText(reliableHttp.step)} against 1 insert; HTTP p50 ${ms(reliableHttp.step?.http.p50)} vs ${ms(driver.step?.http.p50)}; busiest: ${busiest(reliableHttp.step)}`,
+    },
+    {
+      name: 'CPU-ms per saga, reliable ÷ equal-work naive',
+      goal: '≤ 2',
+      value: cpuRatio,
+      met: judge(cpuRatio, (v) => v <= 2),
+      detail: `${reliableCpu.text} vs ${equalCpu.text} ms`,
+      gap: gapOf(cpuRatio, 2, 'max'),
+      why: `per process: ${perProcess(reliableCpu.step)} vs ${perProcess(equalCpu.step)}`,
     },
     {
       name: 'saga latency p99 ÷ p50 at half of peak throughput',
@@ -86,6 +201,7 @@ export function evaluateTargets(run: Pick<RunResult, 'steps'>): Target[] {
       value: tail,
       met: judge(tail, (v) => v <= 5),
       detail: `p99 ${ms(half?.saga?.latency.p99)}, p50 ${ms(half?.saga?.latency.p50)} at ${num(half?.acceptedPerS)}/s (half of the peak sustained end to end)`,
+      gap: gapOf(tail, 5, 'max'),
     },
     {
       name: `HTTP p50 change with ${dataFactorOf(before, after)} data`,
@@ -93,6 +209,7 @@ export function evaluateTargets(run: Pick<RunResult, 'steps'>): Target[] {
       value: httpMove,
       met: judge(httpMove, (v) => v < 0.2),
       detail: `${ms(before?.http.p50)} → ${ms(after?.http.p50)}`,
+      gap: movedGap(httpMove),
     },
     {
       name: `saga p50 change with ${dataFactorOf(before, after)} data`,
@@ -100,8 +217,41 @@ export function evaluateTargets(run: Pick<RunResult, 'steps'>): Target[] {
       value: sagaMove,
       met: judge(sagaMove, (v) => v < 0.2),
       detail: `${ms(before?.saga?.latency.p50)} → ${ms(after?.saga?.latency.p50)}`,
+      gap: movedGap(sagaMove),
+    },
+    {
+      name: 'spike drained (s after it ends), no 5xx, every order final',
+      goal: '≤ 60 s',
+      value: drainS,
+      met: spike ? drainS <= 60 && spikeErrors === 0 && spikeMissing === 0 : undefined,
+      detail: spike
+        ? `${num(spike.targetRate)}/s offered for ${num(spike.durationS)} s (${num(spike.acceptedPerS)}/s accepted), then ${num(afterSpike?.targetRate)}/s; ${num(spikeErrors)} 5xx, ${num(spike.failed + (afterSpike?.failed ?? 0))} failed, ${num(spikeMissing)} orders not final`
+        : '–',
+      gap: spike
+        ? [
+            drainS > 60 ? `${num(drainS - 60)} s over` : '',
+            spikeErrors ? `${num(spikeErrors)} 5xx` : '',
+            spikeMissing ? `${num(spikeMissing)} not final` : '',
+          ]
+            .filter(Boolean)
+            .join(', ') || undefined
+        : undefined,
     },
   ];
+  return targets.map((t) => (t.met === false ? t : withoutGap(t)));
+}
+
+function withoutGap(t: Target): Target {
+  return { name: t.name, goal: t.goal, value: t.value, met: t.met, detail: t.detail };
+}
+
+function perProcess(s: StepResult | undefined): string {
+  if (!s) return '–';
+  const done = s.saga ? s.saga.completed : s.accepted;
+  return s.processes
+    .filter((p) => !NOT_PIPELINE.has(p.name) && p.cpuMs !== undefined)
+    .map((p) => `${p.name} ${num(ratio(p.cpuMs, done), 1)}`)
+    .join(', ');
 }
 
 function dataFactorOf(before?: StepResult, after?: StepResult): string {
@@ -127,7 +277,7 @@ export function ceilingRatios(run: Pick<RunResult, 'steps'>): { name: string; va
 
 /** Per pipeline, its peak ramp step's processes by CPU, busiest first (the likely limit). */
 export function busiestAtPeaks(run: Pick<RunResult, 'steps'>): string[] {
-  const pipelines: Pipeline[] = ['bare-http', 'driver-insert', 'reliable', 'naive'];
+  const pipelines: Pipeline[] = ['bare-http', 'driver-insert', 'reliable', 'naive', 'naive-equal'];
   return pipelines.flatMap((pipeline) => {
     const top = peak(rampSteps(run, pipeline), accepted);
     if (!top) return [];
@@ -175,6 +325,9 @@ const STEP_LABEL: Record<StepResult['kind'], string> = {
   'data-before': 'data ×1',
   'data-after': 'data ×N',
   profile: 'profiled',
+  round: 'round',
+  spike: 'spike',
+  'after-spike': 'back after the spike',
 };
 
 function stepLabel(s: StepResult): string {
@@ -182,26 +335,38 @@ function stepLabel(s: StepResult): string {
   const extra = STEP_LABEL[s.kind];
   const data = s.data ? ` (${num(s.data.products)} products, ${num(s.data.orders)} orders)` : '';
   const disturbed = s.disturbed ? ` ⚠ ${s.disturbed}` : '';
-  return `c=${s.connections}${rate}${extra ? ` ${extra}` : ''}${data}${disturbed}`;
+  const round = s.round !== undefined ? ` ${s.round}` : '';
+  return `c=${s.connections}${rate}${extra ? ` ${extra}${round}` : ''}${data}${disturbed}`;
 }
 
 /** The step table: one row per step, latencies in ms as p50 / p95 / p99. */
 export function stepTable(steps: readonly StepResult[]): string {
   const header =
-    '| pipeline | step | accepted/s | HTTP ms p50 / p95 / p99 | sagas/s | saga ms p50 / p95 / p99 | events/s | db cmds/order | CPU, RSS |\n' +
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |';
+    '| pipeline | step | accepted/s | HTTP ms p50 / p95 / p99 | sagas/s | saga ms p50 / p95 / p99 | events/s | db cmds/order (r / w / d) | CPU-ms/saga | CPU, RSS |\n' +
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |';
   const rows = steps.map((s) =>
     [
       s.pipeline,
       stepLabel(s),
-      num(s.acceptedPerS) + (s.failed ? ` (${num(s.failed)} failed)` : ''),
+      num(s.acceptedPerS) +
+        (s.failed
+          ? ` (${num(s.failed)} failed${s.serverErrors ? `, ${num(s.serverErrors)} 5xx` : ''})`
+          : ''),
       triple(s.http.p50, s.http.p95, s.http.p99),
       s.saga
-        ? num(s.saga.perS) + (s.saga.missing ? ` (${num(s.saga.missing)} unfinished)` : '')
+        ? num(s.saga.perS) +
+          (s.saga.missing ? ` (${num(s.saga.missing)} unfinished)` : '') +
+          (s.kind === 'spike' || s.kind === 'after-spike'
+            ? ` (drained ${num(s.saga.drainS, 1)} s after)`
+            : '')
         : '–',
       s.saga ? triple(s.saga.latency.p50, s.saga.latency.p95, s.saga.latency.p99) : '–',
       num(s.eventsPerS),
-      num(s.dbCommandsPerOrder, 1),
+      num(s.dbCommandsPerOrder, 1) +
+        (s.dbCommandsByKind
+          ? ` (${num(s.dbCommandsByKind.read, 1)} / ${num(s.dbCommandsByKind.write, 1)} / ${num(s.dbCommandsByKind.delete, 1)})`
+          : ''),
+      num(cpuMsPerSaga(s), 1),
       usage(s.processes),
     ].join(' | '),
   );
@@ -211,13 +376,62 @@ export function stepTable(steps: readonly StepResult[]): string {
 export function targetTable(targets: readonly Target[]): string {
   const rows = targets.map((t) => {
     const value = t.name.includes('change') ? pct(t.value) : num(t.value, 2);
-    const verdict = t.met === undefined ? 'not measured' : t.met ? 'met' : 'missed';
-    return `| ${t.name} | ${t.goal} | ${value} | ${verdict} | ${t.detail} |`;
+    const verdict = t.met === undefined ? 'not measured' : t.met ? 'met' : `missed: ${t.gap ?? ''}`;
+    return `| ${t.name} | ${t.goal} | ${value} | ${verdict} | ${t.detail} | ${t.met === false ? (t.why ?? '') : ''} |`;
   });
   return [
-    '| target | goal | measured | verdict | from |',
-    '| --- | --- | ---: | --- | --- |',
+    '| target | goal | measured | verdict | from | why (where missed) |',
+    '| --- | --- | ---: | --- | --- | --- |',
     ...rows,
+  ].join('\n');
+}
+
+/** Per pipeline, the rounds' medians and spreads (min–max): the comparison the targets use. */
+export function roundsTable(run: Pick<RunResult, 'steps'>): string {
+  const pipelines: Pipeline[] = ['reliable', 'naive-equal', 'naive', 'driver-insert'];
+  const rows = pipelines.flatMap((pipeline) => {
+    const rounds = roundSteps(run, pipeline);
+    if (rounds.length === 0) return [];
+    const of = (metric: (s: StepResult) => number | undefined, digits?: number) =>
+      spreadText(spread(rounds.map((s) => metric(s) ?? Number.NaN)), digits);
+    const names = [...new Set(rounds.flatMap((s) => s.processes.map((p) => p.name)))].filter(
+      (n) => !NOT_PIPELINE.has(n),
+    );
+    const perProcessCpu = names
+      .map((name) => {
+        const sp = spread(
+          rounds.map((s) => {
+            const p = s.processes.find((q) => q.name === name);
+            return ratio(p?.cpuMs, s.saga ? s.saga.completed : s.accepted);
+          }),
+        );
+        return `${name} ${num(sp.median, 1)}`;
+      })
+      .join('<br>');
+    const kinds = (k: 'read' | 'write' | 'delete') =>
+      num(spread(rounds.map((s) => s.dbCommandsByKind?.[k] ?? Number.NaN)).median, 1);
+    return [
+      [
+        pipeline,
+        `c=${rounds[0]!.connections}`,
+        of((s) => s.acceptedPerS),
+        of((s) => s.saga?.perS),
+        of((s) => s.http.p50),
+        of((s) => s.saga?.latency.p50),
+        of((s) => s.dbCommandsPerOrder, 1) +
+          (rounds.some((s) => s.dbCommandsByKind)
+            ? ` = ${kinds('read')} r + ${kinds('write')} w + ${kinds('delete')} d`
+            : ''),
+        of(cpuMsPerSaga),
+        perProcessCpu,
+      ].join(' | '),
+    ];
+  });
+  if (rows.length === 0) return '';
+  return [
+    '| pipeline | at | accepted/s | sagas/s | HTTP p50 ms | saga p50 ms | db cmds/order | CPU-ms/saga | CPU-ms/saga per process (median) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows.map((r) => `| ${r} |`),
   ].join('\n');
 }
 
@@ -233,7 +447,19 @@ export function markdownReport(run: RunResult): string {
         .join(', ')}.`,
     '',
   );
+  if (run.durability) lines.push(`Database durability (every pipeline): ${run.durability}.`, '');
   lines.push('## Targets', '', targetTable(targets), '');
+  const rounds = roundsTable(run);
+  if (rounds) {
+    lines.push(
+      '## Interleaved rounds (median, min–max)',
+      '',
+      'Each round runs every pipeline once, one after the other, at the same concurrency. CPU-ms per saga: the pipeline’s processes with the broker and the database, per completed saga (per insert for the driver).',
+      '',
+      rounds,
+      '',
+    );
+  }
   lines.push('## Ratios to the ceilings', '');
   lines.push('| ratio | value |', '| --- | ---: |');
   for (const r of ceilingRatios(run)) {

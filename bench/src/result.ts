@@ -1,19 +1,30 @@
 // What a run measures, as written to results/*.json.
 import type { LatencySummary } from './stats';
 
-export type Pipeline = 'reliable' | 'naive' | 'bare-http' | 'driver-insert';
+/** naive: the seed-shaped pipeline; naive-equal: the same with the reliable system's work. */
+export type Pipeline = 'reliable' | 'naive' | 'naive-equal' | 'bare-http' | 'driver-insert';
 
 /**
  * ramp: a concurrency step; half-peak: rate-limited to half the peak; data-before/after: the
  * half-peak step on freshly started services before and after growing the data N×; profile: the
  * peak's concurrency under the CPU profiler.
  */
-export type StepKind = 'ramp' | 'half-peak' | 'data-before' | 'data-after' | 'profile';
+export type StepKind =
+  | 'ramp'
+  | 'half-peak'
+  | 'data-before'
+  | 'data-after'
+  | 'profile'
+  | 'round'
+  | 'spike'
+  | 'after-spike';
 
 export interface ProcessUsage {
   readonly name: string;
   /** Percent of one core over the step (200 % = both cores of a 2-core machine). */
   readonly cpuPercent: number;
+  /** CPU time over the step (to its drain), ms. */
+  readonly cpuMs?: number;
   readonly rssMb: number;
 }
 
@@ -26,6 +37,8 @@ export interface SagaResult {
   readonly perS: number;
   /** Created (the order.created event's time) to confirmed (seen on the broker). */
   readonly latency: LatencySummary;
+  /** Seconds from the end of the load to the last completion (the backlog's drain). */
+  readonly drainS?: number;
 }
 
 export interface StepResult {
@@ -38,6 +51,8 @@ export interface StepResult {
   readonly accepted: number;
   /** Non-2xx answers, errors and timeouts. */
   readonly failed: number;
+  /** 5xx answers among failed. */
+  readonly serverErrors?: number;
   readonly acceptedPerS: number;
   readonly http: LatencySummary;
   readonly saga?: SagaResult;
@@ -46,6 +61,15 @@ export interface StepResult {
   readonly processes: readonly ProcessUsage[];
   /** Database commands (all clients of the server) per accepted order, step start to drain end. */
   readonly dbCommandsPerOrder?: number;
+  /** The same split by kind: reads, writes (insert, update, findAndModify), deletes, other. */
+  readonly dbCommandsByKind?: {
+    readonly read: number;
+    readonly write: number;
+    readonly delete: number;
+    readonly other: number;
+  };
+  /** Which round of the interleaved comparison (kind 'round'). */
+  readonly round?: number;
   /** The step on the machine's monotonic clock (µs), to cut CPU profiles to it. */
   readonly window?: { readonly monotonicStartUs: number; readonly monotonicEndUs: number };
   /** What disturbed the step (the shared broker or database restarted during it). */
@@ -81,6 +105,8 @@ export interface RunResult {
     readonly loadAverageAtStart: readonly number[];
   };
   readonly settings: Record<string, unknown>;
+  /** The database's commit durability, shared by every pipeline of the run. */
+  readonly durability?: string;
   readonly steps: readonly StepResult[];
   readonly profiles: readonly ProfileSummary[];
   readonly notes: readonly string[];

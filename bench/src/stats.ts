@@ -43,3 +43,20 @@ export function ratio(a: number | undefined, b: number | undefined): number {
 export function relativeChange(before: number, after: number): number {
   return ratio(after - before, before);
 }
+
+/** The median and the range of repeated measurements (rounds). */
+export interface Spread {
+  readonly n: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function spread(values: readonly number[]): Spread {
+  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (finite.length === 0) return { n: 0, median: Number.NaN, min: Number.NaN, max: Number.NaN };
+  const mid = finite.length / 2;
+  const median =
+    finite.length % 2 ? finite[Math.floor(mid)]! : (finite[mid - 1]! + finite[mid]!) / 2;
+  return { n: finite.length, median, min: finite[0]!, max: finite[finite.length - 1]! };
+}

@@ -1,5 +1,6 @@
 // Running one step and turning what it measured into a StepResult.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { difference, type CommandCounts } from './db-commands';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
 import type { UsageMeter } from './proc';
 import type { Pipeline, StepKind, StepResult } from './result';
@@ -38,10 +39,30 @@ export function plainResult(
     durationS: load.durationS,
     accepted: load.accepted,
     failed: load.failed,
+    serverErrors: load.serverErrors,
     acceptedPerS: load.accepted / load.durationS,
     http: summarize(load.latencies),
     processes: usage,
   };
+}
+
+/**
+ * Waits until the sagas of earlier steps are done and the vhost's queues empty (notifications
+ * too): a step starts on a drained system, or their backlog is measured with it.
+ */
+export async function drained(
+  tap: SagaTap,
+  timeoutS: number,
+  queued?: () => Promise<number>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutS * 1000;
+  while (tap.outstanding > 0 && Date.now() < deadline) await sleep(200);
+  let empty = 0;
+  while (queued && empty < 2 && Date.now() < deadline) {
+    const messages = await queued();
+    empty = messages === 0 || Number.isNaN(messages) ? empty + 1 : 0;
+    if (empty < 2) await sleep(1_000);
+  }
 }
 
 /** A load step on a pipeline with a saga: load, then wait until its sagas are done (or timeout). */
@@ -51,24 +72,15 @@ export async function sagaStep(
   tap: SagaTap,
   meter: UsageMeter,
   drainTimeoutS: number,
-  dbCommands?: () => Promise<number>,
+  dbCommands?: () => Promise<CommandCounts | undefined>,
   infraPids?: InfraPids,
   queued?: () => Promise<number>,
 ): Promise<StepResult> {
-  // A step starts on a drained system: the sagas of earlier steps done and the vhost's queues
-  // empty (notifications too); their backlog would otherwise be measured with it.
-  const backlogDeadline = Date.now() + drainTimeoutS * 3 * 1000;
-  while (tap.outstanding > 0 && Date.now() < backlogDeadline) await sleep(200);
-  let empty = 0;
-  while (queued && empty < 2 && Date.now() < backlogDeadline) {
-    const messages = await queued();
-    empty = messages === 0 || Number.isNaN(messages) ? empty + 1 : 0;
-    if (empty < 2) await sleep(1_000);
-  }
+  await drained(tap, drainTimeoutS * 3, queued);
   const backlog = tap.outstanding;
   const pidsBefore = infraPids?.() ?? new Map<string, number>();
   const reconnectsBefore = tap.reconnects;
-  const commandsBefore = dbCommands ? await dbCommands() : Number.NaN;
+  const commandsBefore = await dbCommands?.();
   meter.start();
   const eventsBefore = tap.events;
   const monotonicStartUs = Number(process.hrtime.bigint() / 1000n);
@@ -83,7 +95,10 @@ export async function sagaStep(
   const drainedAt = Date.now();
   const monotonicEndUs = Number(process.hrtime.bigint() / 1000n);
   const usage = meter.stop();
-  const commands = dbCommands ? (await dbCommands()) - commandsBefore : Number.NaN;
+  const commandsAfter = await dbCommands?.();
+  const commands =
+    commandsBefore && commandsAfter ? difference(commandsAfter, commandsBefore) : undefined;
+  const total = commands ? commands.read + commands.write + commands.delete + commands.other : -1;
   const completions = window();
   const disturbed = [
     ...(backlog > 0 ? [`started with ${backlog} sagas of earlier steps unfinished`] : []),
@@ -98,11 +113,20 @@ export async function sagaStep(
       missing: Math.max(0, result.accepted - completions.length),
       perS: completions.length / ((lastDone - result.startedAt) / 1000),
       latency: summarize(completions.map((c) => c.doneMs - c.createdMs)),
+      drainS: Math.max(0, (lastDone - result.endedAt) / 1000),
     },
     eventsPerS: (tap.events - eventsBefore) / ((drainedAt - result.startedAt) / 1000),
     // (A database restart resets its counters: no figure then.)
-    ...(Number.isFinite(commands) && commands >= 0 && result.accepted > 0
-      ? { dbCommandsPerOrder: commands / result.accepted }
+    ...(commands && total >= 0 && result.accepted > 0
+      ? {
+          dbCommandsPerOrder: total / result.accepted,
+          dbCommandsByKind: {
+            read: commands.read / result.accepted,
+            write: commands.write / result.accepted,
+            delete: commands.delete / result.accepted,
+            other: commands.other / result.accepted,
+          },
+        }
       : {}),
     window: { monotonicStartUs, monotonicEndUs },
     ...(disturbed.length ? { disturbed: [...new Set(disturbed)].join(', ') } : {}),

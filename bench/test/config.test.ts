@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig, parseParts, parseSteps, PARTS } from '../src/config';
+import { parseConfig, parseParts, parsePool, parseSteps, PARTS, withPool } from '../src/config';
 
 describe('bench settings from env', () => {
   test('defaults', () => {
@@ -25,5 +25,24 @@ describe('bench settings from env', () => {
   test('parts select what runs; an unknown part is refused', () => {
     assert.deepEqual([...parseParts('reliable,naive')], ['reliable', 'naive']);
     assert.throws(() => parseParts('reliable,chaos'), /unknown chaos/);
+  });
+
+  test('rounds, spike and pool have defaults; the pool is the same URI setting for every client', () => {
+    const c = parseConfig({});
+    assert.equal(c.rounds, 3);
+    assert.equal(c.spikeS, 30);
+    assert.equal(c.spikeFactor, 10);
+    assert.equal(c.pool, 'default');
+    assert.equal(parsePool('1'), 1);
+    assert.throws(() => parsePool('0'), /BENCH_POOL/);
+    const uri = 'mongodb://127.0.0.1:27017/eventshop?directConnection=true&maxPoolSize=1';
+    assert.equal(
+      withPool(uri, 'default'),
+      'mongodb://127.0.0.1:27017/eventshop?directConnection=true',
+    );
+    assert.equal(
+      withPool('mongodb://127.0.0.1:27017/eventshop', 4),
+      'mongodb://127.0.0.1:27017/eventshop?maxPoolSize=4',
+    );
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { percentile, ratio, relativeChange, summarize } from '../src/stats';
+import { percentile, ratio, relativeChange, spread, summarize } from '../src/stats';
 
 describe('percentile (nearest rank)', () => {
   const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -43,5 +43,14 @@ describe('ratio and relative change', () => {
   test('relative change is signed', () => {
     assert.equal(relativeChange(10, 12), 0.2);
     assert.equal(relativeChange(10, 5), -0.5);
+  });
+});
+
+describe('spread of rounds', () => {
+  test('median of an odd and an even count, with min and max; non-numbers left out', () => {
+    assert.deepEqual(spread([3, 1, 2]), { n: 3, median: 2, min: 1, max: 3 });
+    assert.deepEqual(spread([4, 1, 2, Number.NaN, 3]), { n: 4, median: 2.5, min: 1, max: 4 });
+    assert.equal(spread([]).n, 0);
+    assert.ok(Number.isNaN(spread([]).median));
   });
 });

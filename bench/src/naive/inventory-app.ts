@@ -7,7 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { ClientsModule, EventPattern, Payload, type ClientProxy } from '@nestjs/microservices';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { Db } from 'mongodb';
-import { connectDb, DB, EVENTS, naiveEnv, rmq } from './naive-env';
+import { connectDb, DB, EVENTS, isEqualWork, naiveEnv, rmq } from './naive-env';
 
 const env = naiveEnv();
 
@@ -24,6 +24,7 @@ class ReserveController {
     data: {
       orderId: string;
       createdAt: number;
+      email?: string;
       lines: { sku: string; quantity: number }[];
     },
   ) {
@@ -36,20 +37,26 @@ class ReserveController {
         { $inc: { available: -line.quantity, reserved: line.quantity } },
       );
     }
-    this.events.emit('inventory.reserved', { orderId: data.orderId, createdAt: data.createdAt });
+    this.events.emit('inventory.reserved', {
+      orderId: data.orderId,
+      createdAt: data.createdAt,
+      email: data.email,
+    });
   }
 }
 
 async function main(): Promise<void> {
   const { db } = await connectDb(env.mongoUri);
   @Module({
-    imports: [ClientsModule.register([{ name: EVENTS, ...rmq(env.amqpUrl) }])],
+    imports: [
+      ClientsModule.register([{ name: EVENTS, ...rmq(env.amqpUrl, undefined, isEqualWork(env)) }]),
+    ],
     controllers: [ReserveController],
     providers: [{ provide: DB, useValue: db }],
   })
   class InventoryAppModule {}
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(InventoryAppModule, {
-    ...rmq(env.amqpUrl, 'naive.inventory-events'),
+    ...rmq(env.amqpUrl, 'naive.inventory-events', isEqualWork(env)),
     logger: ['error', 'warn'],
   });
   app.enableShutdownHooks();

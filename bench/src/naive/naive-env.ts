@@ -9,17 +9,36 @@ export const DB = Symbol('DB');
 export interface NaiveEnv {
   readonly amqpUrl: string;
   readonly mongoUri: string;
+  /**
+   * The equal-work variant: the reliable system's features without its reliability. Persistent
+   * messages on quorum queues, a JWT check on POST /orders (HS256 with this secret), an e-mail per
+   * confirmed order; still fire-and-forget, no outbox, no idempotency.
+   */
+  readonly jwtSecret?: string;
+  readonly smtpUrl?: string;
 }
 
 export function naiveEnv(): NaiveEnv {
   const amqpUrl = process.env.AMQP_URL;
   const mongoUri = process.env.MONGODB_URI;
   if (!amqpUrl || !mongoUri) throw new Error('the naive pipeline needs AMQP_URL and MONGODB_URI');
-  return { amqpUrl, mongoUri };
+  const jwtSecret = process.env.NAIVE_JWT_SECRET;
+  const smtpUrl = process.env.SMTP_URL;
+  return {
+    amqpUrl,
+    mongoUri,
+    ...(jwtSecret ? { jwtSecret } : {}),
+    ...(smtpUrl ? { smtpUrl } : {}),
+  };
 }
 
-/** The RMQ transport as the seed used it: defaults (no confirms awaited, auto-ack, no prefetch). */
-export function rmq(amqpUrl: string, queue?: string): RmqOptions {
+export const isEqualWork = (env: NaiveEnv) => env.jwtSecret !== undefined;
+
+/**
+ * The RMQ transport as the seed used it: defaults (no confirms awaited, auto-ack, no prefetch);
+ * for the equal-work variant persistent messages on durable quorum queues, as the services use.
+ */
+export function rmq(amqpUrl: string, queue?: string, equalWork = false): RmqOptions {
   return {
     transport: Transport.RMQ,
     options: {
@@ -28,6 +47,12 @@ export function rmq(amqpUrl: string, queue?: string): RmqOptions {
       exchangeType: 'topic',
       wildcards: true,
       ...(queue ? { queue } : {}),
+      ...(equalWork
+        ? {
+            persistent: true,
+            queueOptions: { durable: true, arguments: { 'x-queue-type': 'quorum' } },
+          }
+        : {}),
     },
   };
 }

@@ -4,12 +4,22 @@
 // started from, kept only as a baseline.
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, HttpCode, Inject, Module, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  Inject,
+  Module,
+  Post,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientsModule, EventPattern, Payload, type ClientProxy } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Db } from 'mongodb';
-import { connectDb, DB, EVENTS, naiveEnv, rmq } from './naive-env';
+import { verifyHs256 } from './hs256';
+import { connectDb, DB, EVENTS, isEqualWork, naiveEnv, rmq } from './naive-env';
 
 interface Line {
   sku: string;
@@ -27,7 +37,14 @@ class OrdersController {
 
   @Post('orders')
   @HttpCode(201)
-  async create(@Body() body: { items: Line[] }) {
+  async create(@Body() body: { items: Line[] }, @Headers('authorization') authorization?: string) {
+    // The equal-work variant checks the customer's token, as the order service does.
+    let email: string | undefined;
+    if (env.jwtSecret !== undefined) {
+      const claims = verifyHs256(env.jwtSecret, authorization?.replace(/^Bearer /, '') ?? '');
+      if (!claims) throw new UnauthorizedException();
+      email = typeof claims.email === 'string' ? claims.email : undefined;
+    }
     const catalog = this.db.collection<{ _id: string; priceMinor: number }>('catalog');
     const prices = await Promise.all(body.items.map((i) => catalog.findOne({ _id: i.sku })));
     const lines = body.items.map((i, n) => ({ ...i, unitPriceMinor: prices[n]?.priceMinor ?? 0 }));
@@ -41,12 +58,12 @@ class OrdersController {
       status: 'PENDING',
       createdAt: new Date(createdAt),
     });
-    this.events.emit('order.created', { orderId: id, createdAt, lines: body.items });
+    this.events.emit('order.created', { orderId: id, createdAt, lines: body.items, email });
     return { id, status: 'PENDING', totalMinor };
   }
 
   @EventPattern('inventory.reserved')
-  async reserved(@Payload() data: { orderId: string; createdAt: number }) {
+  async reserved(@Payload() data: { orderId: string; createdAt: number; email?: string }) {
     await this.db
       .collection<{ _id: string }>('orders')
       .updateOne({ _id: data.orderId }, { $set: { status: 'CONFIRMED' } });
@@ -56,8 +73,9 @@ class OrdersController {
 
 async function main(): Promise<void> {
   const { db } = await connectDb(env.mongoUri);
+  const equal = isEqualWork(env);
   @Module({
-    imports: [ClientsModule.register([{ name: EVENTS, ...rmq(env.amqpUrl) }])],
+    imports: [ClientsModule.register([{ name: EVENTS, ...rmq(env.amqpUrl, undefined, equal) }])],
     controllers: [OrdersController],
     providers: [{ provide: DB, useValue: db }],
   })
@@ -69,7 +87,7 @@ async function main(): Promise<void> {
       logger: ['error', 'warn'],
     },
   );
-  app.connectMicroservice(rmq(env.amqpUrl, 'naive.order-events'));
+  app.connectMicroservice(rmq(env.amqpUrl, 'naive.order-events', equal));
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   await app.get<ClientProxy>(EVENTS).connect();

@@ -1,10 +1,19 @@
-// Starts the naive pipeline (order app + inventory app, each its own process) in a vhost and two
-// databases of the run's own, with the same catalog size as the system under test.
+// Starts the naive pipeline (order app + inventory app, each its own process; the equal-work
+// variant adds a notification app) in a vhost and two databases of the run's own, with the same
+// catalog size as the system under test.
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { createVhost, deleteVhost, withPath, type InfraEnv } from '@eventshop/e2e/dist/index.js';
 import { Child } from '../child';
 import { skuOf } from '../reliable';
+import { AUDIENCE, ISSUER, signHs256 } from './hs256';
+
+/** The equal-work variant mails to this SMTP server; unset: the seed-shaped pipeline. */
+export interface NaiveVariant {
+  readonly equalWork: boolean;
+  readonly smtpUrl?: string;
+}
 
 export class NaivePipeline {
   private constructor(
@@ -14,10 +23,29 @@ export class NaivePipeline {
     readonly amqpUrl: string,
     readonly order: Child,
     readonly inventory: Child,
+    readonly notification: Child | undefined,
     private readonly products: number,
+    private readonly tokens: string[],
   ) {}
 
-  static async start(infra: InfraEnv, runId: string, products: number): Promise<NaivePipeline> {
+  /** The app processes by name, for CPU metering. */
+  get pids(): [string, number][] {
+    const prefix = this.notification ? 'equal' : 'naive';
+    return [
+      [`${prefix}-order`, this.order.pid],
+      [`${prefix}-inventory`, this.inventory.pid],
+      ...(this.notification
+        ? ([[`${prefix}-notification`, this.notification.pid]] as [string, number][])
+        : []),
+    ];
+  }
+
+  static async start(
+    infra: InfraEnv,
+    runId: string,
+    products: number,
+    variant: NaiveVariant = { equalWork: false },
+  ): Promise<NaivePipeline> {
     const vhost = `bench-naive-${runId}`;
     const user = decodeURIComponent(new URL(infra.amqpUrl).username || 'guest');
     await createVhost(infra.managementUrl, vhost, user);
@@ -41,7 +69,22 @@ export class NaivePipeline {
     } finally {
       await client.close();
     }
-    const env = (db: string) => ({ AMQP_URL: amqpUrl, MONGODB_URI: withPath(infra.mongoUri, db) });
+    const secret = randomBytes(32).toString('hex');
+    const work: Record<string, string> = variant.equalWork
+      ? { NAIVE_JWT_SECRET: secret, ...(variant.smtpUrl ? { SMTP_URL: variant.smtpUrl } : {}) }
+      : {};
+    const env = (db: string) => ({
+      AMQP_URL: amqpUrl,
+      MONGODB_URI: withPath(infra.mongoUri, db),
+      ...work,
+    });
+    const notification = variant.equalWork
+      ? await Child.start('naive-notification', join(__dirname, 'notification-app.js'), {
+          AMQP_URL: amqpUrl,
+          MONGODB_URI: infra.mongoUri,
+          ...work,
+        })
+      : undefined;
     const inventory = await Child.start(
       'naive-inventory',
       join(__dirname, 'inventory-app.js'),
@@ -55,7 +98,17 @@ export class NaivePipeline {
       amqpUrl,
       order,
       inventory,
+      notification,
       products,
+      Array.from({ length: 20 }, (_, i) =>
+        signHs256(secret, {
+          sub: `naive-${i}-${runId}`,
+          email: `naive-${i}-${runId}@bench.eventshop.test`,
+          iss: ISSUER,
+          aud: AUDIENCE,
+          exp: Math.floor(Date.now() / 1000) + 24 * 3600,
+        }),
+      ),
     );
   }
 
@@ -67,8 +120,9 @@ export class NaivePipeline {
     const lines = 1 + Math.floor(Math.random() * 3);
     const skus = new Set<string>();
     while (skus.size < lines) skus.add(skuOf(Math.floor(Math.random() * this.products)));
+    const token = this.tokens[Math.floor(Math.random() * this.tokens.length)]!;
     return {
-      headers: { 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         items: [...skus].map((sku) => ({ sku, quantity: 1 + Math.floor(Math.random() * 3) })),
       }),
@@ -76,7 +130,7 @@ export class NaivePipeline {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.order.stop(), this.inventory.stop()]);
+    await Promise.all([this.order.stop(), this.inventory.stop(), this.notification?.stop()]);
     await deleteVhost(this.infra.managementUrl, this.vhost).catch(() => undefined);
     const client = new MongoClient(this.infra.mongoUri, { serverSelectionTimeoutMS: 10_000 });
     try {

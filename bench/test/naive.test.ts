@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { commandsByKind } from '../src/db-commands';
+import { durabilityOf } from '../src/durability';
+import { AUDIENCE, ISSUER, signHs256, verifyHs256 } from '../src/naive/hs256';
+
+describe('the equal-work naive pipeline’s token check', () => {
+  const claims = { sub: 'u1', iss: ISSUER, aud: AUDIENCE, exp: 2_000, email: 'u1@x.test' };
+
+  test('a token it signed is valid before its expiry and gives its claims', () => {
+    const token = signHs256('secret', claims);
+    assert.deepEqual(verifyHs256('secret', token, 1_000), claims);
+  });
+
+  test('another secret, a changed body, expiry or a wrong audience fail', () => {
+    const token = signHs256('secret', claims);
+    assert.equal(verifyHs256('other', token, 1_000), undefined);
+    const [head, , mac] = token.split('.');
+    const forged = `${head}.${Buffer.from(JSON.stringify({ ...claims, sub: 'u2' })).toString('base64url')}.${mac}`;
+    assert.equal(verifyHs256('secret', forged, 1_000), undefined);
+    assert.equal(verifyHs256('secret', token, 3_000), undefined);
+    assert.equal(
+      verifyHs256('secret', signHs256('secret', { ...claims, aud: 'x' }), 1_000),
+      undefined,
+    );
+    assert.equal(verifyHs256('secret', 'not-a-token', 1_000), undefined);
+  });
+});
+
+describe('database commands by kind', () => {
+  test('reads, writes and deletes; handshakes and status calls are not work', () => {
+    const counts = commandsByKind({
+      metrics: {
+        commands: {
+          find: { total: 4 },
+          aggregate: { total: 1 },
+          insert: { total: 2 },
+          update: { total: 3 },
+          findAndModify: { total: 1 },
+          delete: { total: 1 },
+          hello: { total: 50 },
+          serverStatus: { total: 9 },
+          createIndexes: { total: 2 },
+        },
+      },
+    });
+    assert.deepEqual(counts, { read: 5, write: 6, delete: 1, other: 2 });
+  });
+});
+
+describe('durability from the FerretDB command line', () => {
+  test('SQLite without a synchronous pragma is FULL; a pragma is read; another backend is named', () => {
+    assert.match(
+      durabilityOf(['ferretdb', '--handler=sqlite', '--sqlite-url=file:/data/']),
+      /synchronous=FULL \(SQLite’s default/,
+    );
+    assert.match(
+      durabilityOf(['ferretdb', '--sqlite-url=file:/data/?_pragma=synchronous(normal)']),
+      /synchronous=NORMAL$/,
+    );
+    assert.equal(
+      durabilityOf(['ferretdb', '--handler=postgresql']),
+      'FerretDB with the postgresql backend',
+    );
+    assert.match(durabilityOf(['node', 'x.js']), /unknown/);
+  });
+});
