@@ -1,6 +1,8 @@
 // Commands the database server has run (FerretDB's serverStatus metrics.commands): the change over
 // a step divided by the orders it accepted is the database work one order costs. The server is
 // shared, so other clients' commands in the same seconds count too.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 
 const NOT_WORK = new Set([
@@ -39,6 +41,36 @@ export function commandsByKind(status: {
   const counts = { read: 0, write: 0, delete: 0, other: 0 };
   for (const [name, counter] of Object.entries(status.metrics?.commands ?? {})) {
     if (!NOT_WORK.has(name)) counts[kindOf(name)] += counter.total ?? 0;
+  }
+  return counts;
+}
+
+/** Counts by kind from command names and counts (a process's own, from the db tap). */
+export function countsByKind(commands: Record<string, number>): CommandCounts {
+  return commandsByKind({
+    metrics: {
+      commands: Object.fromEntries(Object.entries(commands).map(([k, n]) => [k, { total: n }])),
+    },
+  });
+}
+
+/** What each tapped process has sent so far (see db-tap.ts), by pid. */
+export function tappedCommands(dir: string | undefined): Map<number, CommandCounts> {
+  const counts = new Map<number, CommandCounts>();
+  if (!dir) return counts;
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return counts;
+  }
+  for (const file of files.filter((f) => /^\d+\.json$/.test(f))) {
+    try {
+      const commands = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, number>;
+      counts.set(Number(file.slice(0, -5)), countsByKind(commands));
+    } catch {
+      // being written: the next read has it
+    }
   }
   return counts;
 }

@@ -1,7 +1,7 @@
 // `npm run bench`: POST /orders and the saga at rising concurrency against three baselines on the
 // same machine, then the targets, a report, a chart and the README table. See README.md.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { infraEnv } from '@eventshop/e2e/dist/index.js';
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     'Interleaved rounds: reliable, seed-shaped naive, equal-work naive and the driver ceiling take turns at the same concurrency, round after round; the tables give the median and the spread (min–max) over the rounds.',
     'The driver ceiling runs in a process of its own (the driver and the same order document), not in the bench process.',
     'The load client (autocannon), the broker tap and the report run in the bench process on the same machine; its CPU is listed as "bench client" and is not part of any CPU-ms per saga.',
-    'Database commands per order count every client of the server in the step (serverStatus), split by kind: reads (find, aggregate, count, getMore), writes (insert, update, findAndModify), deletes.',
+    'Database commands per order count every client of the server in the step (serverStatus), split by kind: reads (find, aggregate, count, getMore), writes (insert, update, findAndModify), deletes. The split by process counts what each service or app sent (its OP_MSG frames, counted by a module preloaded with NODE_OPTIONS).',
     'Saga latency: from the time stamped on the order-created event to the outcome event reaching the broker (a tap queue bound to # in the run’s vhost). Sagas/s: completed sagas of the step over the time from its start to its last completion.',
     'The notification service mails to a discarding SMTP server of the run, not to the shared Mailpit.',
   ];
@@ -136,6 +136,13 @@ async function main(): Promise<void> {
   const infraProcesses = () => infraPids(infra);
   const sharedPids = () => new Map(infraPids(infra).filter(([name]) => name !== 'bench client'));
   const counter = await DbCommandCounter.connect(infra.mongoUri);
+  // Services and naive apps count the commands they send (db-tap.ts), for the split by process.
+  const tapDir = join(WORK_DIR, `db-tap-${Date.now()}`);
+  mkdirSync(tapDir, { recursive: true });
+  process.env.BENCH_DB_TAP_DIR = tapDir;
+  const tapRequire = `--require ${join(__dirname, 'db-tap.js')}`;
+  const tapEnv = { NODE_OPTIONS: tapRequire, BENCH_DB_TAP_DIR: tapDir };
+  cleanups.push(async () => rmSync(tapDir, { recursive: true, force: true }));
   const dbCommands = () => counter.total();
 
   // (a) the HTTP ceiling
@@ -191,7 +198,7 @@ async function main(): Promise<void> {
       process.env.SMTP_URL = sink.url;
       log('starting the three services (e2e harness: own vhost and databases)');
       cleanups.push(() => sink.stop());
-      const reliable = await ReliableSystem.start(WORK_DIR);
+      const reliable = await ReliableSystem.start(WORK_DIR, tapEnv);
       cleanups.push(() => reliable.dispose());
       const runId = reliable.system.runId;
       let tap: SagaTap | undefined;
@@ -302,6 +309,7 @@ async function main(): Promise<void> {
                 `${pipeline === 'naive' ? 's' : 'e'}${Math.random().toString(16).slice(2, 8)}`,
                 config.products,
                 variant,
+                tapEnv,
               );
               cleanups.push(() => naive.dispose());
               const naiveTap = await SagaTap.open(naive.amqpUrl, NAIVE_EXCHANGE, nestPackets);
@@ -423,7 +431,7 @@ async function main(): Promise<void> {
           };
           const envs = await reliable.stop(['order-service', 'inventory-service']);
           await reliable.startAgain(envs, (name) => ({
-            NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${name === 'order-service' ? dirs.order : dirs.inventory}`,
+            NODE_OPTIONS: `${tapRequire} --cpu-prof --cpu-prof-dir=${name === 'order-service' ? dirs.order : dirs.inventory}`,
           }));
           const step = await sagaStep(
             { pipeline: 'reliable', kind: 'profile', connections: peakStep.connections },
@@ -516,6 +524,7 @@ async function main(): Promise<void> {
   }
 
   await counter.close();
+  rmSync(tapDir, { recursive: true, force: true });
   const run: RunResult = {
     startedAt: new Date(started).toISOString().replace(/\.\d+Z$/, 'Z'),
     elapsedS: (Date.now() - started) / 1000,

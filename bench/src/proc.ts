@@ -79,7 +79,7 @@ function rssMb(pid: number): number {
 export class UsageMeter {
   private readonly started = new Map<string, Sample>();
 
-  constructor(private readonly processes: ReadonlyMap<string, number>) {}
+  constructor(readonly processes: ReadonlyMap<string, number>) {}
 
   start(): void {
     for (const [name, pid] of this.processes) {

@@ -38,9 +38,13 @@ export class ReliableSystem {
     private readonly logDir: string,
   ) {}
 
-  static async start(logDir: string): Promise<ReliableSystem> {
+  static async start(logDir: string, env: Record<string, string> = {}): Promise<ReliableSystem> {
     // A long pending timeout: a saga slowed by load must finish, not time out.
-    const system = await startSystem({ pendingTimeout: '10m', logDir });
+    const system = await startSystem({
+      pendingTimeout: '10m',
+      logDir,
+      env: { 'order-service': env, 'inventory-service': env, 'notification-service': env },
+    });
     const tokens = new Tokens(system.auth);
     const admin = await tokens.forUser(`bench-admin-${system.runId}`, { roles: ['admin'] });
     const shop = new Shop(

@@ -72,9 +72,14 @@ function gapOf(value: number, goal: number, direction: 'min' | 'max'): string | 
 function commandsText(s: StepResult | undefined): string {
   const k = s?.dbCommandsByKind;
   if (!s || s.dbCommandsPerOrder === undefined) return '–';
-  return k
-    ? `${num(s.dbCommandsPerOrder, 1)} (${num(k.read, 1)} reads, ${num(k.write, 1)} writes, ${num(k.delete, 1)} deletes)`
-    : num(s.dbCommandsPerOrder, 1);
+  const senders = Object.entries(s.dbCommandsByProcess ?? {})
+    .map(([name, c]) => `${name} ${num(c.read + c.write + c.delete + c.other, 1)}`)
+    .join(', ');
+  return (
+    (k
+      ? `${num(s.dbCommandsPerOrder, 1)} (${num(k.read, 1)} reads, ${num(k.write, 1)} writes, ${num(k.delete, 1)} deletes)`
+      : num(s.dbCommandsPerOrder, 1)) + (senders ? ` [${senders}]` : '')
+  );
 }
 
 function busiest(s: StepResult | undefined, count = 3): string {
@@ -408,6 +413,15 @@ export function roundsTable(run: Pick<RunResult, 'steps'>): string {
         return `${name} ${num(sp.median, 1)}`;
       })
       .join('<br>');
+    const senders = [...new Set(rounds.flatMap((s) => Object.keys(s.dbCommandsByProcess ?? {})))];
+    const bySender = senders
+      .map((name) => {
+        const med = (k: 'read' | 'write' | 'delete') =>
+          spread(rounds.map((s) => s.dbCommandsByProcess?.[name]?.[k] ?? Number.NaN)).median;
+        const [r, w, d] = [med('read'), med('write'), med('delete')];
+        return `${name} ${num(r + w + d, 1)} = ${num(r, 1)} r + ${num(w, 1)} w + ${num(d, 1)} d`;
+      })
+      .join('<br>');
     const kinds = (k: 'read' | 'write' | 'delete') =>
       num(spread(rounds.map((s) => s.dbCommandsByKind?.[k] ?? Number.NaN)).median, 1);
     return [
@@ -422,6 +436,7 @@ export function roundsTable(run: Pick<RunResult, 'steps'>): string {
           (rounds.some((s) => s.dbCommandsByKind)
             ? ` = ${kinds('read')} r + ${kinds('write')} w + ${kinds('delete')} d`
             : ''),
+        bySender || '–',
         of(cpuMsPerSaga),
         perProcessCpu,
       ].join(' | '),
@@ -429,8 +444,8 @@ export function roundsTable(run: Pick<RunResult, 'steps'>): string {
   });
   if (rows.length === 0) return '';
   return [
-    '| pipeline | at | accepted/s | sagas/s | HTTP p50 ms | saga p50 ms | db cmds/order | CPU-ms/saga | CPU-ms/saga per process (median) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| pipeline | at | accepted/s | sagas/s | HTTP p50 ms | saga p50 ms | db cmds/order (all clients) | db cmds/order by process (median) | CPU-ms/saga | CPU-ms/saga per process (median) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |',
     ...rows.map((r) => `| ${r} |`),
   ].join('\n');
 }

@@ -68,6 +68,18 @@ export interface StepResult {
     readonly delete: number;
     readonly other: number;
   };
+  /** Per accepted order by the process that sent them (processes started with the db tap). */
+  readonly dbCommandsByProcess?: Readonly<
+    Record<
+      string,
+      {
+        readonly read: number;
+        readonly write: number;
+        readonly delete: number;
+        readonly other: number;
+      }
+    >
+  >;
   /** Which round of the interleaved comparison (kind 'round'). */
   readonly round?: number;
   /** The step on the machine's monotonic clock (µs), to cut CPU profiles to it. */

@@ -1,6 +1,6 @@
 // Running one step and turning what it measured into a StepResult.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { difference, type CommandCounts } from './db-commands';
+import { difference, tappedCommands, type CommandCounts } from './db-commands';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
 import type { UsageMeter } from './proc';
 import type { Pipeline, StepKind, StepResult } from './result';
@@ -81,6 +81,8 @@ export async function sagaStep(
   const pidsBefore = infraPids?.() ?? new Map<string, number>();
   const reconnectsBefore = tap.reconnects;
   const commandsBefore = await dbCommands?.();
+  const tapDir = process.env.BENCH_DB_TAP_DIR;
+  const tappedBefore = tappedCommands(tapDir);
   meter.start();
   const eventsBefore = tap.events;
   const monotonicStartUs = Number(process.hrtime.bigint() / 1000n);
@@ -96,6 +98,23 @@ export async function sagaStep(
   const monotonicEndUs = Number(process.hrtime.bigint() / 1000n);
   const usage = meter.stop();
   const commandsAfter = await dbCommands?.();
+  if (tapDir) await sleep(600); // the tapped processes write their counts every 250 ms
+  const tappedAfter = tappedCommands(tapDir);
+  const byProcess: Record<string, CommandCounts> = {};
+  for (const [name, pid] of meter.processes) {
+    const after = tappedAfter.get(pid);
+    if (!after || result.accepted === 0) continue;
+    const d = difference(
+      after,
+      tappedBefore.get(pid) ?? { read: 0, write: 0, delete: 0, other: 0 },
+    );
+    byProcess[name] = {
+      read: d.read / result.accepted,
+      write: d.write / result.accepted,
+      delete: d.delete / result.accepted,
+      other: d.other / result.accepted,
+    };
+  }
   const commands =
     commandsBefore && commandsAfter ? difference(commandsAfter, commandsBefore) : undefined;
   const total = commands ? commands.read + commands.write + commands.delete + commands.other : -1;
@@ -128,6 +147,7 @@ export async function sagaStep(
           },
         }
       : {}),
+    ...(Object.keys(byProcess).length ? { dbCommandsByProcess: byProcess } : {}),
     window: { monotonicStartUs, monotonicEndUs },
     ...(disturbed.length ? { disturbed: [...new Set(disturbed)].join(', ') } : {}),
   };

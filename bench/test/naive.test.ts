@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { BSON } from 'mongodb';
 import { commandsByKind } from '../src/db-commands';
+import { commandOf } from '../src/db-tap';
 import { durabilityOf } from '../src/durability';
 import { AUDIENCE, ISSUER, signHs256, verifyHs256 } from '../src/naive/hs256';
 
@@ -63,5 +65,19 @@ describe('durability from the FerretDB command line', () => {
       'FerretDB with the postgresql backend',
     );
     assert.match(durabilityOf(['node', 'x.js']), /unknown/);
+  });
+});
+
+describe('the db tap reads the command of an OP_MSG frame', () => {
+  test('the first key of the body section; other frames give nothing', () => {
+    const body = BSON.serialize({ find: 'orders', filter: { _id: 'x' }, $db: 'shop' });
+    const frame = Buffer.alloc(21 + body.length);
+    frame.writeInt32LE(frame.length, 0);
+    frame.writeInt32LE(2013, 12);
+    Buffer.from(body).copy(frame, 21);
+    assert.equal(commandOf(frame), 'find');
+    frame.writeInt32LE(2012, 12); // compressed
+    assert.equal(commandOf(frame), undefined);
+    assert.equal(commandOf(Buffer.from('hello')), undefined);
   });
 });

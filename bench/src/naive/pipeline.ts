@@ -45,6 +45,7 @@ export class NaivePipeline {
     runId: string,
     products: number,
     variant: NaiveVariant = { equalWork: false },
+    extraEnv: Record<string, string> = {},
   ): Promise<NaivePipeline> {
     const vhost = `bench-naive-${runId}`;
     const user = decodeURIComponent(new URL(infra.amqpUrl).username || 'guest');
@@ -77,6 +78,7 @@ export class NaivePipeline {
       AMQP_URL: amqpUrl,
       MONGODB_URI: withPath(infra.mongoUri, db),
       ...work,
+      ...extraEnv,
     });
     const notification = variant.equalWork
       ? await Child.start('naive-notification', join(__dirname, 'notification-app.js'), {
