@@ -133,6 +133,9 @@ operators() {
 # (no StorageClass in this cluster) binds to.
 broker_volume() {
   local dir="$CL/volumes/rabbitmq"
+  # A volume released by an earlier claim does not bind again: start from a new one.
+  [[ $(kubectl get pv eventshop-local-rabbitmq -o jsonpath='{.status.phase}' 2>/dev/null) == Bound ]] ||
+    { kubectl delete pv eventshop-local-rabbitmq --ignore-not-found --wait && rm -rf "$dir"; }
   mkdir -p "$dir"
   chmod 0777 "$dir"
   kubectl apply -f - <<YAML
@@ -142,9 +145,25 @@ metadata: { name: eventshop-local-rabbitmq }
 spec:
   capacity: { storage: 1Gi }
   accessModes: [ReadWriteOnce]
-  persistentVolumeReclaimPolicy: Delete
+  persistentVolumeReclaimPolicy: Retain
   hostPath: { path: $dir, type: Directory }
 YAML
+}
+
+# The broker users' Secrets, made here instead of by the chart: the messaging topology operator
+# (v1.20) refuses a User whose Secret lacks the label rabbitmq.com/topology-operator=true, and the
+# chart's generated Secrets do not carry it yet.
+broker_users() {
+  local svc password
+  for svc in order inventory notification; do
+    kubectl -n "$NS" get secret "eventshop-$svc-broker-user" >/dev/null 2>&1 && continue
+    password=$(openssl rand -hex 16)
+    kubectl -n "$NS" create secret generic "eventshop-$svc-broker-user" \
+      --from-literal=username="$svc-service" --from-literal=password="$password" \
+      --from-literal=amqp-url="amqp://$svc-service:$password@$RELEASE-rabbitmq.$NS.svc:5672/eventshop"
+    kubectl -n "$NS" label secret "eventshop-$svc-broker-user" rabbitmq.com/topology-operator=true
+  done
+  RESULT_NOTE="broker users from labelled existing Secrets"
 }
 
 app() {
@@ -156,10 +175,14 @@ app() {
       --from-literal=mongodb-uri="mongodb://ferretdb.eventshop-data.svc.cluster.local:27017/$db?maxPoolSize=1" \
       --dry-run=client -o yaml | kubectl apply -f -
   done
+  broker_users
   broker_volume
   helm upgrade --install "$RELEASE" "$ROOT/helm/eventshop" --namespace "$NS" \
     -f "$ROOT/infra/cluster/values-local.yaml" \
     --set rabbitmq.cluster.image="$RABBITMQ_IMAGE" \
+    --set rabbitmq.users.existingSecrets.order=eventshop-order-broker-user \
+    --set rabbitmq.users.existingSecrets.inventory=eventshop-inventory-broker-user \
+    --set rabbitmq.users.existingSecrets.notification=eventshop-notification-broker-user \
     --set services.order.image.tag="$(service_version order-service)" \
     --set services.inventory.image.tag="$(service_version inventory-service)" \
     --set services.notification.image.tag="$(service_version notification-service)"
