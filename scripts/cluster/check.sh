@@ -226,8 +226,26 @@ available() {
   RESULT_NOTE="limit ${AVAILABLE_TIMEOUT}s"
 }
 
+# helm test, then the customer e-mail of the test's confirmed order in Mailpit (its API, reached at
+# the Service's cluster IP from this node).
 helm_test() {
-  helm test "$RELEASE" --namespace "$NS" --timeout 5m --logs
+  local out id ip subject=""
+  out=$(helm test "$RELEASE" --namespace "$NS" --timeout 5m --logs) || { echo "$out"; return 1; }
+  echo "$out"
+  id=$(grep -oE 'order [0-9a-f-]{36} CONFIRMED' <<<"$out" | awk '{print $2}' | head -1)
+  [[ -n $id ]] || { echo "the test's log shows no CONFIRMED order"; return 1; }
+  ip=$(kubectl -n eventshop-data get service mailpit -o jsonpath='{.spec.clusterIP}')
+  for _ in $(seq 1 30); do
+    subject=$(curl -fsS "http://$ip:8025/api/v1/messages" | ID=${id:0:8} python3 -c '
+import json, os, sys
+short = os.environ["ID"].upper()
+print(next((m["Subject"] for m in json.load(sys.stdin)["messages"] if short in m["Subject"] and "confirmed" in m["Subject"]), ""))')
+    [[ -n $subject ]] && break
+    sleep 1
+  done
+  [[ -n $subject ]] || { echo "no e-mail for order $id in Mailpit"; return 1; }
+  echo "e-mail: $subject"
+  RESULT_NOTE="order $id CONFIRMED, e-mail \"$subject\""
 }
 
 resources() {
