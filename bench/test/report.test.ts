@@ -116,6 +116,17 @@ describe('targets and ratios', () => {
     assert.equal(http.met, true);
   });
 
+  test('a data step whose every request failed measures nothing and says so', () => {
+    const failedAfter = {
+      steps: run.steps.map((s) =>
+        s.kind === 'data-after' ? { ...s, accepted: 0, failed: 91, http: latency(17) } : s,
+      ),
+    };
+    const http = evaluateTargets(failedAfter).find((t) => t.name.includes('HTTP p50 change'))!;
+    assert.equal(http.met, undefined);
+    assert.match(http.detail, /91 requests failed after the growth/);
+  });
+
   test('a target the run did not measure is neither met nor missed', () => {
     const partial = evaluateTargets({ steps: run.steps.filter((s) => s.pipeline !== 'naive') });
     assert.equal(partial.find((t) => t.name.includes('seed-shaped naive'))!.met, undefined);
