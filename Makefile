@@ -86,3 +86,13 @@ images-smoke: infra-up ## run each service image as Kubernetes does (non-root, r
 .PHONY: bench
 bench: infra-up ## benchmark POST /orders and the saga against three baselines; results in bench/results (about 6 min; BENCH_STEPS, BENCH_DURATION)
 	@bash bench/run.sh
+
+.PHONY: cluster-up cluster-down cluster-status cluster-check
+cluster-up: ## a single-node Kubernetes cluster on this machine, built once (root); KUBECONFIG=.local/cluster/kubeconfig
+	@bash scripts/cluster.sh up
+cluster-down: ## stop the local cluster, remove its pods, network and data (binaries and images stay)
+	@bash scripts/cluster.sh down
+cluster-status: ## the local cluster's processes and node
+	@bash scripts/cluster.sh status
+cluster-check: ## the charts on the local cluster: operators, app, all available, helm test + e-mail, CRs, uninstall
+	@bash scripts/cluster.sh check
