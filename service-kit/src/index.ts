@@ -33,6 +33,8 @@ export { MetricsService } from './metrics/metrics.service';
 // Publishing: events are written into the aggregate's outbox, the relay publishes them
 export { EventFactory, type NewEventInput } from './messaging/event-factory';
 export {
+  assertValidEvent,
+  InvalidEventError,
   outboxPush,
   toOutboxEntries,
   withOutbox,
@@ -76,6 +78,7 @@ export {
   DeadLetterHeaders,
   deadLetterQueueName,
   retryQueueName,
+  UNROUTABLE_QUEUE,
   type DeadLetterReason,
 } from './messaging/topology';
 export { DeadLetterQueue, type ParkedMessage } from './messaging/dlq/dead-letter-queue';

@@ -5,6 +5,7 @@ import {
   type DynamicModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { TerminusModule } from '@nestjs/terminus';
@@ -14,6 +15,7 @@ import type { EnvSchema } from './config/env';
 import { loadKitConfig } from './config/kit-config';
 import type { KitConfig } from './config/load-config';
 import { HealthController } from './health/health.controller';
+import { DatabaseAvailableGuard } from './http/database-available.guard';
 import { RabbitMQIndicator } from './health/rabbitmq.indicator';
 import { KIT_CONFIG, KIT_OPTIONS, type KitOptions } from './kit.options';
 import { HttpContext } from './logging/http-context';
@@ -125,6 +127,8 @@ export class EventShopKitModule {
         Lifecycle,
         RabbitMQIndicator,
         MongoWatchdog,
+        // Every route but health and metrics: 503 + Retry-After at once while MongoDB is away.
+        { provide: APP_GUARD, useClass: DatabaseAvailableGuard },
       ],
       exports: [
         EventFactory,

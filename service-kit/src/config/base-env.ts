@@ -12,11 +12,6 @@ export const baseEnv = {
   SHUTDOWN_GRACE_MS: env.duration({ default: '10s' }),
   /** Delay tiers of the retry topology; one queue `<queue>.retry.<delay>` per tier. */
   RETRY_DELAYS: env.durations({ default: '1s,10s,60s,5m' }),
-  /**
-   * Liveness fails once MongoDB has been unavailable (readiness down for `mongodb`) this long
-   * without a break, so the orchestrator restarts a process that does not reconnect by itself.
-   */
-  MONGODB_LIVENESS_GRACE_MS: env.duration({ default: '2m', min: 1 }),
   /** How often the MongoDB watchdog looks for a stuck driver (see `MongoWatchdog`). */
   MONGODB_WATCHDOG_INTERVAL_MS: env.duration({ default: '5s', min: 100 }),
   /**

@@ -20,24 +20,21 @@ export class HealthController {
   ) {}
 
   /**
-   * The process runs and serves HTTP, and has not been without MongoDB for longer than
-   * `MONGODB_LIVENESS_GRACE_MS` (a process that does not get its connection back is restarted).
+   * The process runs and its event loop answers. Nothing outside the process counts: an outage
+   * of MongoDB or the broker must not restart every pod at once (readiness takes such a pod out
+   * of the Service, and the drivers reconnect by themselves).
    */
   @Get('live')
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => {
-        const s = this.indicator.check('mongodb');
-        const downForMs = this.mongo.downForMs();
-        return downForMs > this.mongo.livenessGraceMs
-          ? s.down({ message: `unavailable for ${downForMs} ms`, downForMs })
-          : s.up();
-      },
-    ]);
+    return this.health.check([]);
   }
 
-  /** MongoDB is usable, the broker is connected with every consumer attached, not shutting down. */
+  /**
+   * What this pod needs to serve its HTTP API: MongoDB, and not shutting down. The broker is
+   * not part of it: the outbox keeps accepted events while the broker is away, and the
+   * consumers reattach by themselves (`GET /health/broker` shows their state).
+   */
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
@@ -50,7 +47,13 @@ export class HealthController {
         const s = this.indicator.check('mongodb');
         return this.mongo.available() ? s.up() : s.down({ message: 'no usable connection' });
       },
-      () => this.rabbit.check('rabbitmq'),
     ]);
+  }
+
+  /** The broker connection and this pod's consumers: for people and dashboards, not a probe. */
+  @Get('broker')
+  @HealthCheck()
+  broker(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.rabbit.check('rabbitmq')]);
   }
 }

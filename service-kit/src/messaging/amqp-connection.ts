@@ -3,7 +3,7 @@ import { AmqpConnection, MessageHandlerErrorBehavior } from '@golevelup/nestjs-r
 import { EVENTS_EXCHANGE } from '@eventshop/events-contracts';
 import type { KitConfig } from '../config/load-config';
 import type { ConsumerDefinition } from './consumer/handler';
-import { queueTopology } from './topology';
+import { queueTopology, unroutableQueue } from './topology';
 
 /** Name of the golevelup channel a consumer queue is served on (one channel per queue). */
 export const consumerChannelName = (queue: string): string => `consume:${queue}`;
@@ -12,7 +12,7 @@ export const consumerChannelName = (queue: string): string => `consume:${queue}`
  * Opens this app's RabbitMQ connection with golevelup's `AmqpConnection`, created directly
  * rather than through `RabbitMQModule`: the module keeps its connections in a process-wide static
  * registry and closes all of them when any app shuts down, which breaks a process (a test)
- * running several apps. The exchange and every consumer queue with its tiers and DLQ are declared
+ * running several apps. The exchange, the unroutable queue and every consumer queue with its tiers and DLQ are declared
  * by the default channel's setup, which runs before anything is published and again after every
  * reconnect.
  */
@@ -21,12 +21,10 @@ export async function openAmqpConnection(
   consumers: readonly ConsumerDefinition[],
   service: string,
 ): Promise<AmqpConnection> {
-  const queues = consumers.flatMap((c) =>
-    queueTopology(c.queue, config.RETRY_DELAYS).map((q) => ({
-      name: q.name,
-      options: { durable: true, arguments: q.arguments },
-    })),
-  );
+  const queues = [
+    unroutableQueue(),
+    ...consumers.flatMap((c) => queueTopology(c.queue, config.RETRY_DELAYS)),
+  ].map((q) => ({ name: q.name, options: { durable: true, arguments: q.arguments } }));
   const channels = Object.fromEntries(
     consumers.map((c) => [
       consumerChannelName(c.queue),

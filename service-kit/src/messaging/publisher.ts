@@ -1,7 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import { CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE } from '@eventshop/events-contracts';
-import type { Options } from 'amqplib';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { MessagingMetrics } from '../metrics/messaging-metrics';
+import { DeadLetterHeaders, UNROUTABLE_QUEUE } from './topology';
 
 /** Per-call publish options; `timeout` rejects a publish not confirmed in time. */
 type PublishOptions = Options.Publish & { timeout?: number };
@@ -16,10 +18,33 @@ export interface RawMessage {
  * Everything the kit sends goes through golevelup's confirm channel: each call resolves on the
  * broker's confirm and rejects on a nack, a closed channel or the timeout. While the broker is
  * down a call waits (up to its timeout) and is sent once it is back.
+ *
+ * Events are published `mandatory`: one no queue is bound to comes back (basic.return, which
+ * the broker sends before its confirm of the same publish) and is parked in
+ * `eventshop.unroutable` before the publish counts as done, instead of being confirmed and lost.
  */
 @Injectable()
-export class Publisher {
-  constructor(@Inject(AmqpConnection) private readonly amqp: AmqpConnection) {}
+export class Publisher implements OnModuleInit {
+  private readonly log = new Logger('Publisher');
+  /** Message ids the broker returned as unroutable, until their publish call sees them. */
+  private readonly returned = new Set<string>();
+
+  constructor(
+    @Inject(AmqpConnection) private readonly amqp: AmqpConnection,
+    private readonly metrics: MessagingMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    // Runs on the default channel now and on every channel created after a reconnect.
+    void this.amqp.managedChannel
+      .addSetup((channel: ConfirmChannel) => {
+        channel.on('return', (msg: ConsumeMessage) => {
+          const id = msg.properties.messageId as unknown;
+          if (typeof id === 'string') this.returned.add(id);
+        });
+      })
+      .catch((err: unknown) => this.log.error(`could not watch returned messages: ${String(err)}`));
+  }
 
   get connected(): boolean {
     try {
@@ -34,15 +59,45 @@ export class Publisher {
     entry: { id: string; type: string; payload: string },
     timeoutMs: number,
   ): Promise<void> {
-    const options: PublishOptions = {
+    const properties: Options.Publish = {
       persistent: true,
+      mandatory: true,
       contentType: CLOUDEVENTS_CONTENT_TYPE,
       messageId: entry.id,
       type: entry.type,
       timestamp: Math.floor(Date.now() / 1000),
-      timeout: timeoutMs,
     };
-    await this.amqp.publish(EVENTS_EXCHANGE, entry.type, Buffer.from(entry.payload), options);
+    const content = Buffer.from(entry.payload);
+    this.returned.delete(entry.id);
+    try {
+      const options: PublishOptions = { ...properties, timeout: timeoutMs };
+      await this.amqp.publish(EVENTS_EXCHANGE, entry.type, content, options);
+    } catch (err) {
+      this.returned.delete(entry.id);
+      throw err;
+    }
+    if (!this.returned.delete(entry.id)) return;
+    // Confirmed but routed nowhere: park it where it can be inspected and replayed.
+    await this.sendToQueue(
+      UNROUTABLE_QUEUE,
+      {
+        content,
+        properties: {
+          ...properties,
+          mandatory: false,
+          headers: {
+            [DeadLetterHeaders.reason]: 'unroutable',
+            [DeadLetterHeaders.originalRoutingKey]: entry.type,
+            [DeadLetterHeaders.deadAt]: new Date().toISOString(),
+          },
+        },
+      },
+      timeoutMs,
+    );
+    this.metrics.unroutable.inc({ type: entry.type });
+    this.log.error(
+      `${entry.type} ${entry.id}: no queue is bound to it; parked in ${UNROUTABLE_QUEUE}`,
+    );
   }
 
   /** Sends to one queue through the default exchange (retry tiers, DLQ, replay). */

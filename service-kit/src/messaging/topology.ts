@@ -10,6 +10,20 @@ import { formatDuration } from '../config/env';
 
 export const EVENTS_EXCHANGE_NAME = 'eventshop.events';
 
+/**
+ * Events published while no queue was bound to their type (the broker returned them): kept
+ * here, with the headers of a dead letter, instead of being lost. See decision 0017.
+ */
+export const UNROUTABLE_QUEUE = 'eventshop.unroutable';
+
+/** The unroutable queue: quorum, kept until someone looks (browsed by requeueing). */
+export function unroutableQueue(): QueueDeclaration {
+  return {
+    name: UNROUTABLE_QUEUE,
+    arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': DLQ_DELIVERY_LIMIT },
+  };
+}
+
 /** Redeliveries (crashes mid-handler) after which the broker itself parks a message. */
 export const WORK_QUEUE_DELIVERY_LIMIT = 50;
 /** Quorum queues of RabbitMQ 4 default to 20; the DLQ is browsed by requeueing, so set it high. */
@@ -32,9 +46,11 @@ export const DeadLetterHeaders = {
   replayedAt: 'x-eventshop-replayed-at',
 } as const;
 
-/** invalid: not a valid event; unhandled-type: bound but no handler; rejected: PermanentError;
+/** invalid: not a valid event; unhandled-type: bound but no handler; unexpected-source: its
+ * `source` is not a service allowed to publish its type; rejected: PermanentError;
  * exhausted: failed after the last retry tier. */
-export type DeadLetterReason = 'invalid' | 'unhandled-type' | 'rejected' | 'exhausted';
+export type DeadLetterReason =
+  'invalid' | 'unhandled-type' | 'unexpected-source' | 'rejected' | 'exhausted';
 
 export interface QueueDeclaration {
   readonly name: string;

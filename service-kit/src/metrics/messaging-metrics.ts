@@ -9,6 +9,7 @@ export type ConsumeOutcome = 'ack' | 'retry' | 'dead';
 @Injectable()
 export class MessagingMetrics {
   readonly published: Counter<'type'>;
+  readonly unroutable: Counter<'type'>;
   readonly consumed: Counter<'type' | 'outcome'>;
   readonly handlerDuration: Histogram<'type'>;
   readonly outboxPending: Gauge<'service'>;
@@ -20,6 +21,11 @@ export class MessagingMetrics {
     this.published = metrics.counter({
       name: 'eventshop_events_published_total',
       help: 'Events published to the broker and confirmed by it.',
+      labelNames: ['type'],
+    });
+    this.unroutable = metrics.counter({
+      name: 'eventshop_events_unroutable_total',
+      help: 'Events the broker returned because no queue is bound to their type; parked in eventshop.unroutable.',
       labelNames: ['type'],
     });
     this.consumed = metrics.counter({

@@ -11,8 +11,7 @@ import type { KitConfig } from '../config/load-config';
 import { KIT_CONFIG } from '../kit.options';
 
 // The driver internals the watchdog reads (mongodb 6 and 7). Every one is optional and checked
-// where used: if a later driver renames them, the watchdog does nothing and the liveness
-// safety net still applies.
+// where used: if a later driver renames them, the watchdog does nothing.
 interface DriverSocket {
   readonly destroyed?: boolean;
   listenerCount(event: string): number;
@@ -41,7 +40,7 @@ interface DriverClient {
 
 /**
  * Keeps the MongoDB driver from staying disconnected after the server restarts, and tells
- * health how long MongoDB has been unavailable.
+ * readiness and the HTTP guard whether MongoDB is usable.
  *
  * Node destroys a socket when the peer closes it (or on an error) and delivers `close` only once
  * the handle is closed, later in the event loop. A command written in between (the driver still sees the connection open) gets `false` from
@@ -55,8 +54,8 @@ interface DriverClient {
  * Each turn the watchdog (1) fails a command waiting for `drain` on a destroyed socket, by
  * emitting the `error` the socket never emitted: the command fails, the heartbeat reports the
  * failure and the monitor carries on (reconnecting), or the pool's connection is released; (2) restarts a monitor that reported no heartbeat for longer
- * than a heartbeat can take. Whatever else keeps MongoDB down, `downForMs` lets liveness fail
- * after `MONGODB_LIVENESS_GRACE_MS` so the orchestrator restarts the process.
+ * than a heartbeat can take. `available()` feeds readiness and the HTTP guard that answers 503
+ * while MongoDB is away.
  */
 @Injectable()
 export class MongoWatchdog implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -64,7 +63,6 @@ export class MongoWatchdog implements OnApplicationBootstrap, OnApplicationShutd
   private readonly intervalMs: number;
   private timer: NodeJS.Timeout | undefined;
   private lastHeartbeatAt = Date.now();
-  private downSince: number | undefined;
   private readonly onHeartbeat = (): void => {
     this.lastHeartbeatAt = Date.now();
   };
@@ -100,26 +98,11 @@ export class MongoWatchdog implements OnApplicationBootstrap, OnApplicationShutd
   available(): boolean {
     const servers = this.servers();
     const known = servers.length > 0 && servers.every((s) => s.description?.type !== 'Unknown');
-    const up = this.connection.readyState === 1 && (servers.length === 0 || known);
-    if (up) this.downSince = undefined;
-    else this.downSince ??= Date.now();
-    return up;
-  }
-
-  /** How long MongoDB has been unavailable without a break (0 when available). */
-  downForMs(): number {
-    this.available();
-    return this.downSince === undefined ? 0 : Date.now() - this.downSince;
-  }
-
-  /** The liveness limit (`MONGODB_LIVENESS_GRACE_MS`). */
-  get livenessGraceMs(): number {
-    return this.config.MONGODB_LIVENESS_GRACE_MS;
+    return this.connection.readyState === 1 && (servers.length === 0 || known);
   }
 
   /** One look; public for tests. */
   tick(): void {
-    this.available();
     for (const server of this.servers()) {
       this.failWritesOnDestroyedSockets(server);
       this.restartSilentMonitor(server);

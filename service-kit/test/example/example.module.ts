@@ -22,6 +22,8 @@ export const EXAMPLE_QUEUE = 'example.order-events';
 const orderEvents = defineConsumer({
   queue: EXAMPLE_QUEUE,
   handlers: { [EventTypes.OrderCreatedV1]: RecordOrderHandler },
+  // The example places orders itself; tests publish as `/test`.
+  producers: { [EventTypes.OrderCreatedV1]: ['example-service', 'test'] },
 });
 
 /** The example service's root module; tests pass kit options (fast sweeps, test hooks). */

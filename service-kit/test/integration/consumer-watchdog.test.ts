@@ -55,8 +55,9 @@ async function placeAndAwait(): Promise<void> {
   );
 }
 
-async function ready(): Promise<number> {
-  return (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode;
+/** The broker's health (not readiness: a pod serves HTTP whatever its consumers do). */
+async function brokerHealth(): Promise<number> {
+  return (await app.inject({ method: 'GET', url: '/health/broker' })).statusCode;
 }
 
 describe('consumer watchdog', () => {
@@ -74,7 +75,7 @@ describe('consumer watchdog', () => {
       }),
     );
     await waitFor('consumer re-attached', async () => (await consumers()) === 1, 15_000);
-    await waitFor('ready again', async () => (await ready()) === 200, 15_000);
+    await waitFor('healthy again', async () => (await brokerHealth()) === 200, 15_000);
     await placeAndAwait(); // the binding is back too: events reach the queue and are handled
   });
 
@@ -98,23 +99,25 @@ describe('consumer watchdog', () => {
       );
     }
     await placeAndAwait();
-    assert.equal(await ready(), 200);
+    assert.equal(await brokerHealth(), 200);
   });
 
-  test('readiness fails while the topology cannot be declared as needed, and recovers', async () => {
+  test('/health/broker reports a topology that cannot be declared as needed, and recovers', async () => {
     // Someone replaces the DLQ with a queue of other arguments: the watchdog's periodic
-    // reconcile cannot declare it, so the process is not ready until the queue is fixed.
+    // reconcile cannot declare it; the broker's health says so until the queue is fixed, while
+    // the pod stays ready (it still serves HTTP).
     const dlq = `${EXAMPLE_QUEUE}.dlq`;
     await onChannel((c) => c.deleteQueue(dlq));
     await onChannel((c) => c.assertQueue(dlq, { durable: true })); // classic instead of quorum
-    await waitFor('not ready', async () => (await ready()) === 503, 15_000, 200);
-    const body = (await app.inject({ method: 'GET', url: '/health/ready' })).json<{
+    await waitFor('unhealthy', async () => (await brokerHealth()) === 503, 15_000, 200);
+    assert.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200);
+    const body = (await app.inject({ method: 'GET', url: '/health/broker' })).json<{
       error: Record<string, { status: string; queues?: string[] }>;
     }>();
     assert.equal(body.error.rabbitmq?.status, 'down');
     assert.match(body.error.rabbitmq?.queues?.join(' ') ?? '', /other arguments/);
     await onChannel((c) => c.deleteQueue(dlq)); // the fix
-    await waitFor('ready again', async () => (await ready()) === 200, 20_000, 200);
+    await waitFor('healthy again', async () => (await brokerHealth()) === 200, 20_000, 200);
     await placeAndAwait();
   });
 });

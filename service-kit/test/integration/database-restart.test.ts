@@ -1,6 +1,6 @@
 // The database restarted under in-flight load: the app must get its connection back by itself
-// (readiness 200 again, writes accepted), and liveness must fail while MongoDB stays away past
-// MONGODB_LIVENESS_GRACE_MS. Needs a way to stop the database: INFRA_CTL with
+// (readiness 200 again, writes accepted); meanwhile requests are answered 503 with Retry-After
+// at once and liveness stays 200 (an outage elsewhere restarts no pod). Needs a way to stop the database: INFRA_CTL with
 // AMQP_URL/MONGODB_URI (the pipeline sets it), or containers. Restarts the database the test
 // env points at: keep these tests few.
 import assert from 'node:assert/strict';
@@ -8,8 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
+import { createServiceApp, useProblemDetails } from '../../src';
 import { testInfra, type TestScope } from '../../src/testing';
-import { fileScope, startExample, waitFor } from '../helpers';
+import { exampleModule } from '../example/example.module';
+import { baseEnv, fileScope, startExample, waitFor } from '../helpers';
 
 /** The driver's server monitor, as far as this test touches it (mongodb 7). */
 interface DriverMonitor {
@@ -66,19 +68,17 @@ async function assertRecovers(app: NestFastifyApplication): Promise<void> {
 
 describe('database restart', () => {
   test(
-    'stopped under in-flight writes: readiness fails, liveness fails past the grace, both recover after the start',
+    'stopped under in-flight writes: readiness fails, requests get 503 + Retry-After at once, liveness stays up, all recover after the start',
     { timeout: 240_000 },
     async () => {
       const infra = await testInfra();
-      const app = await startExample(
-        scope,
-        { consumers: [] },
-        {
+      const app = await createServiceApp(exampleModule({ consumers: [] }), {
+        env: baseEnv(scope, {
           LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'fatal',
-          MONGODB_LIVENESS_GRACE_MS: '3s',
           MONGODB_WATCHDOG_INTERVAL_MS: '1s',
-        },
-      );
+        }),
+        configure: (a) => useProblemDetails(a),
+      });
       try {
         assert.equal(await status(app, '/health/live'), 200);
         const writers = load(app, 8);
@@ -86,12 +86,23 @@ describe('database restart', () => {
           await new Promise((r) => setTimeout(r, 1_000));
           await infra.stop('mongodb'); // with writes in flight
           await waitFor('readiness 503', async () => (await status(app, '/health/ready')) === 503);
-          await waitFor(
-            'liveness 503 past the grace',
-            async () => (await status(app, '/health/live')) === 503,
-            30_000,
-            500,
-          );
+          // Once the driver knows, every request is refused at once, as problem+json.
+          for (let i = 0; i < 5; i++) {
+            const started = Date.now();
+            const res = await app.inject({ method: 'POST', url: '/orders', payload: {} });
+            const tookMs = Date.now() - started;
+            assert.equal(res.statusCode, 503, res.body);
+            assert.equal(res.headers['retry-after'], '5');
+            assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+            assert.equal(
+              res.json<{ type: string }>().type,
+              'urn:eventshop:problem:database-unavailable',
+            );
+            assert.ok(tookMs < 1_000, `answered in ${tookMs} ms`);
+          }
+          // Liveness does not depend on MongoDB, however long it is away.
+          await new Promise((r) => setTimeout(r, 4_000));
+          assert.equal(await status(app, '/health/live'), 200);
           await infra.start('mongodb');
           await assertRecovers(app);
           assert.equal(await status(app, '/health/live'), 200);

@@ -2,6 +2,7 @@
 // build here, or MongoDB): the server respects the guard, and concurrent guarded writes of one
 // document through a pool of connections are atomic.
 import assert from 'node:assert/strict';
+import { createEvent } from '@eventshop/events-contracts';
 import { after, before, describe, it } from 'node:test';
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 import {
@@ -206,16 +207,21 @@ describe('GuardedWrites against the real database', () => {
       kick: (_m: unknown, doc: unknown) => kicked.push(doc),
     } as unknown as OutboxRelay;
     const writer = new OutboxWriter(relay);
-    const event = {
-      specversion: '1.0',
+    // A valid event: the writer refuses to store one its contract rejects.
+    const orderId = '0b8f3f5e-8a0e-4a57-9a53-3a4d6a7f0002';
+    const event = createEvent('order.confirmed.v1', {
       id: '0b8f3f5e-8a0e-4a57-9a53-3a4d6a7f0001',
-      type: 'order.confirmed.v1',
       source: '/test',
-      time: new Date().toISOString(),
-      subject: 'ord-1',
-      datacontenttype: 'application/json',
-      data: { orderId: 'ord-1' },
-    } as never;
+      subject: orderId,
+      data: {
+        orderId,
+        userId: 'user-1',
+        email: 'user@example.com',
+        currency: 'EUR',
+        totalMinor: 500,
+        lines: [{ sku: 'SKU-1', quantity: 1, unitPriceMinor: 500 }],
+      },
+    });
     const refused = await writer.update(
       Orders,
       { _id: 'ord-1', revision: 7 },

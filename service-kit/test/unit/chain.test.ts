@@ -149,6 +149,88 @@ test('invalid, unhandled and permanently failing messages are parked at once', a
   assert.equal(sent.length, 3);
 });
 
+test('an event whose source is not the producer the contract names is parked, never handled', async () => {
+  let handled = 0;
+  const { run, sent } = chainWith(async () => {
+    handled++;
+  });
+  const forged = { ...reserved(), source: '/order-service' };
+  assert.equal(await run(delivery(JSON.stringify(forged))), 'dead');
+  const h = sent.at(-1)!.message.properties.headers!;
+  assert.equal(h['x-eventshop-dead-reason'], 'unexpected-source');
+  assert.match(String(h['x-eventshop-last-error']), /accepted only from \/inventory-service/);
+  assert.equal(handled, 0);
+  assert.equal(await run(delivery(JSON.stringify(reserved()))), 'ack');
+  assert.equal(handled, 1);
+});
+
+test('a consumer may name the producers of a type itself', async () => {
+  const { publisher, sent } = fakePublisher();
+  const run = consumerChain({
+    handlers: new Map<EventType, EventHandler>([
+      ['inventory.reserved.v1', { handle: async () => undefined }],
+    ]),
+    producers: { 'inventory.reserved.v1': ['stock-service'] },
+    publisher,
+    metrics: new MessagingMetrics(new MetricsService(), { service: 'svc' }),
+    markers: fakeMarkers().collection,
+    retryDelaysMs: [100],
+    publishTimeoutMs: 1_000,
+  });
+  assert.equal(await run(delivery(JSON.stringify(reserved()))), 'dead');
+  assert.equal(
+    sent.at(-1)!.message.properties.headers!['x-eventshop-dead-reason'],
+    'unexpected-source',
+  );
+  assert.equal(
+    await run(delivery(JSON.stringify({ ...reserved(), source: '/stock-service' }))),
+    'ack',
+  );
+});
+
+test('a handler failing for want of the database is held until it is back, spending no tier', async () => {
+  const { publisher, sent } = fakePublisher();
+  let up = false;
+  let calls = 0;
+  const run = consumerChain({
+    handlers: new Map<EventType, EventHandler>([
+      [
+        'inventory.reserved.v1',
+        {
+          handle: async () => {
+            calls++;
+            if (!up) {
+              const err = new Error('Server selection timed out after 10000 ms');
+              err.name = 'MongoServerSelectionError';
+              throw err;
+            }
+          },
+        },
+      ],
+    ]),
+    publisher,
+    metrics: new MessagingMetrics(new MetricsService(), { service: 'svc' }),
+    markers: fakeMarkers().collection,
+    retryDelaysMs: [10],
+    publishTimeoutMs: 1_000,
+    database: { available: () => up, stopping: () => false, pollMs: 20 },
+  });
+  const outcome = run(delivery(JSON.stringify(reserved())));
+  // Longer than every retry tier (one of 10 ms) put together.
+  await new Promise((r) => setTimeout(r, 300));
+  up = true;
+  assert.equal(await outcome, 'ack');
+  assert.equal(sent.length, 0, 'nothing sent to a tier or the DLQ');
+  assert.equal(calls, 2, 'run once before the outage was seen and once after');
+
+  // Any other failure still goes through the tiers.
+  const { run: plain, sent: plainSent } = chainWith(async () => {
+    throw new Error('a bug');
+  });
+  assert.equal(await plain(delivery(JSON.stringify(reserved()))), 'retry');
+  assert.equal(plainSent.length, 1);
+});
+
 test('when even the tier publish fails, the message is requeued (after a pause), not lost', async () => {
   const { run, metrics } = chainWith(
     async () => {

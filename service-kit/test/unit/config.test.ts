@@ -24,7 +24,6 @@ test('the base schema has defaults for everything but the two URLs', () => {
   assert.equal(c.SHUTDOWN_GRACE_MS, 10_000);
   assert.deepEqual(c.RETRY_DELAYS, [1_000, 10_000, 60_000, 300_000]);
   assert.equal(c.CONSUMER_PREFETCH, 20);
-  assert.equal(c.MONGODB_LIVENESS_GRACE_MS, 120_000);
   assert.equal(c.MONGODB_WATCHDOG_INTERVAL_MS, 5_000);
   assert.deepEqual(c.TRUSTED_PROXIES, []);
   assert.ok(Object.isFrozen(c));

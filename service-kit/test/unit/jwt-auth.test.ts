@@ -56,6 +56,21 @@ describe('JwtVerifier (HS256)', () => {
     ]);
   });
 
+  it('drops an e-mail the identity provider says is not verified', async () => {
+    const unverified = await verifier.verify(
+      await token({ email: 'a@b.c', email_verified: false }),
+    );
+    assert.equal(unverified.email, undefined);
+    assert.equal(
+      (await verifier.verify(await token({ email: 'a@b.c', email_verified: 'false' }))).email,
+      undefined,
+    );
+    assert.equal(
+      (await verifier.verify(await token({ email: 'a@b.c', email_verified: true }))).email,
+      'a@b.c',
+    );
+  });
+
   it('refuses an expired token, a wrong audience, a bad signature, a missing subject', async () => {
     const past = Math.floor(Date.now() / 1000) - 60;
     assert.equal(
@@ -100,6 +115,24 @@ describe('auth env rule', () => {
       () => authConfigFrom({ ...base, AUTH_JWKS_URL: undefined, AUTH_HS256_SECRET: 'short' }),
       /at least 32 bytes/,
     );
+    for (const insecure of ['http://id.example.com/jwks', 'http://10.0.0.5/jwks']) {
+      assert.throws(
+        () => authConfigFrom({ ...base, AUTH_JWKS_URL: insecure, AUTH_HS256_SECRET: undefined }),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.message === 'config: AUTH_JWKS_URL must use https:// (http only for a loopback host)',
+      );
+      assert.throws(
+        () => new JwtVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUrl: insecure }),
+        /must use https/,
+      );
+    }
+    for (const local of ['http://127.0.0.1:8080/jwks', 'http://localhost/jwks', 'http://[::1]/x']) {
+      assert.equal(
+        authConfigFrom({ ...base, AUTH_JWKS_URL: local, AUTH_HS256_SECRET: undefined }).jwksUrl,
+        local,
+      );
+    }
     assert.deepEqual(
       authConfigFrom({ ...base, AUTH_JWKS_URL: 'https://id/jwks', AUTH_HS256_SECRET: undefined }),
       {

@@ -88,6 +88,21 @@ describe('problem details (RFC 9457)', () => {
     );
   });
 
+  it('answers 503 with Retry-After when the database cannot be reached, not 500', () => {
+    const selection = new Error('Server selection timed out after 10000 ms');
+    selection.name = 'MongoServerSelectionError';
+    const buffering = new Error('Operation `orders.insertOne()` buffering timed out after 10000ms');
+    for (const err of [selection, buffering, new Error('wrapped', { cause: selection })]) {
+      const { problem, headers } = problemFromException(err);
+      assert.equal(problem.status, 503);
+      assert.equal(problem.type, 'urn:eventshop:problem:database-unavailable');
+      assert.deepEqual(headers, { 'retry-after': '5' });
+    }
+    const duplicate = new Error('E11000 duplicate key error');
+    duplicate.name = 'MongoServerError';
+    assert.equal(problemFromException(duplicate).problem.status, 500);
+  });
+
   it('writes application/problem+json with the status, headers and the path as instance', () => {
     const sent = runFilter(unauthorizedProblem('token has expired'));
     assert.equal(sent.status, 401);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import mongoose, { Schema } from 'mongoose';
 import { createEvent } from '@eventshop/events-contracts';
-import { outboxPush, toOutboxEntries, withOutbox } from '../../src';
+import { InvalidEventError, outboxPush, toOutboxEntries, withOutbox } from '../../src';
 import { hasOutbox } from '../../src/messaging/outbox/outbox.schema';
 import { queueTopology, retryQueue, workQueue } from '../../src/messaging/topology';
 
@@ -52,6 +52,18 @@ test('outbox entries hold the serialized event in a fixed shape', () => {
   assert.equal(entry!.type, 'inventory.released.v1');
   assert.deepEqual(JSON.parse(entry!.payload), e);
   assert.deepEqual(outboxPush([e], now), { $push: { outbox: { $each: [entry] } } });
+});
+
+test('an event its contract refuses is never turned into an outbox entry', () => {
+  const bad = { ...event(), data: { orderId: 'not-a-uuid', lines: [] } } as never;
+  assert.throws(
+    () => toOutboxEntries([event(), bad]),
+    (err: unknown) =>
+      err instanceof InvalidEventError &&
+      err.eventType === 'inventory.released.v1' &&
+      /\/data\/orderId/.test(err.message),
+  );
+  assert.throws(() => outboxPush([{ ...event(), source: '' }]), InvalidEventError);
 });
 
 test('withOutbox adds the array and its index; the relay recognises the model', () => {

@@ -20,6 +20,7 @@ export interface AuthConfig {
 
 export interface Principal {
   userId: string;
+  /** The `email` claim, unless the identity provider says it is not verified. */
   email?: string;
   roles: string[];
 }
@@ -46,6 +47,7 @@ export class JwtVerifier {
 
   constructor(private readonly config: AuthConfig) {
     if (config.jwksUrl !== undefined) {
+      assertSecureJwksUrl(config.jwksUrl);
       this.key = createRemoteJWKSet(new URL(config.jwksUrl));
       this.algorithms = ASYMMETRIC_ALGORITHMS;
     } else if (config.hs256Secret !== undefined) {
@@ -79,13 +81,30 @@ export class JwtVerifier {
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_USER_ID_LENGTH) {
       throw new AuthenticationError('token subject is missing or too long');
     }
-    const email = typeof payload['email'] === 'string' ? payload['email'] : undefined;
+    // An address the identity provider has not verified may be anyone's: never use it.
+    const verified = payload['email_verified'] !== false && payload['email_verified'] !== 'false';
+    const email = verified && typeof payload['email'] === 'string' ? payload['email'] : undefined;
     return {
       userId: sub,
       ...(email !== undefined ? { email } : {}),
       roles: readRoles(payload['roles']),
     };
   }
+}
+
+/**
+ * Keys fetched over plain http can be swapped by anyone on the path: https only, except on a
+ * loopback address (a local identity provider in development).
+ */
+export function assertSecureJwksUrl(url: string): void {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'https:') return;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  if (parsed.protocol === 'http:' && loopback) return;
+  throw new Error(
+    `the JWKS URL must use https:// (plain http only on a loopback address), got ${parsed.protocol}//${parsed.host}`,
+  );
 }
 
 function readRoles(value: unknown): string[] {

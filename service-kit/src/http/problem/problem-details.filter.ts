@@ -1,7 +1,7 @@
 // Writes every error as RFC 9457 application/problem+json: our own ProblemExceptions, Nest's
 // HttpExceptions (including Fastify's own errors, which Nest maps to HttpException: bad JSON,
-// body too large, unsupported media type, unknown route) and anything unexpected (500 with no
-// internals).
+// body too large, unsupported media type, unknown route), the database being unreachable (503
+// with Retry-After) and anything unexpected (500 with no internals).
 import {
   Catch,
   HttpException,
@@ -13,6 +13,11 @@ import {
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  isDatabaseUnavailable,
+} from '../../persistence/database-unavailable';
+import {
+  databaseUnavailableProblem,
   PROBLEM_CONTENT_TYPE,
   problemType,
   ProblemException,
@@ -63,6 +68,11 @@ export function problemFromException(exception: unknown): {
       headers: {},
     };
   }
+  if (isDatabaseUnavailable(exception)) {
+    // An outage, not a bug: the client may retry.
+    const unavailable = databaseUnavailableProblem(DATABASE_RETRY_AFTER_SECONDS);
+    return { problem: unavailable.problem, headers: unavailable.headers };
+  }
   return {
     problem: {
       type: problemType('internal-error'),
@@ -83,7 +93,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest | undefined>();
     const { problem, headers } = problemFromException(exception);
-    if (problem.status >= 500) {
+    if (problem.type === problemType('database-unavailable')) {
+      this.logger.warn(
+        `${request?.method ?? ''} ${request?.url ?? ''}: the database is unavailable`,
+      );
+    } else if (problem.status >= 500) {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : exception,
       );

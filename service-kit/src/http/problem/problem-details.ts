@@ -84,3 +84,16 @@ export function conflictProblem(
     ...extra,
   });
 }
+
+/** 503 while the database is unreachable: the request may be retried after `retryAfterSeconds`. */
+export function databaseUnavailableProblem(retryAfterSeconds = 5): ProblemException {
+  return new ProblemException(
+    {
+      type: problemType('database-unavailable'),
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The database is unavailable; retry later.',
+    },
+    { 'retry-after': String(retryAfterSeconds) },
+  );
+}

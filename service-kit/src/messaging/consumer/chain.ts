@@ -2,16 +2,17 @@ import type { EventType } from '@eventshop/events-contracts';
 import type { Collection } from 'mongoose';
 import type { MessagingMetrics } from '../../metrics/messaging-metrics';
 import type { Publisher } from '../publisher';
+import { awaitDatabase, type AwaitDatabaseOptions } from './await-database.middleware';
 import { correlate } from './correlate.middleware';
 import { deadLetter } from './dead-letter.middleware';
 import { deduplicate } from './deduplicate.middleware';
 import type { DeliveryHandler, Middleware } from './delivery';
 import { dispatch } from './dispatch';
-import type { EventHandler } from './handler';
+import type { ConsumerDefinition, EventHandler } from './handler';
 import { metrics } from './metrics.middleware';
 import { recoverer } from './recoverer.middleware';
 import { retry } from './retry.middleware';
-import { validate } from './validate.middleware';
+import { acceptedSources, validate } from './validate.middleware';
 
 /** Composes middlewares around a handler; the first one listed is the outermost. */
 export function compose(handler: DeliveryHandler, ...middlewares: Middleware[]): DeliveryHandler {
@@ -20,11 +21,15 @@ export function compose(handler: DeliveryHandler, ...middlewares: Middleware[]):
 
 export interface ChainDeps {
   readonly handlers: ReadonlyMap<EventType, EventHandler>;
+  /** Services allowed to publish each type, when not the contracts' producer. */
+  readonly producers?: ConsumerDefinition['producers'];
   readonly publisher: Publisher;
   readonly metrics: MessagingMetrics;
   readonly markers: Collection;
   readonly retryDelaysMs: readonly number[];
   readonly publishTimeoutMs: number;
+  /** Holds a delivery that failed for want of the database until it is back. */
+  readonly database?: AwaitDatabaseOptions;
 }
 
 /** The one chain every queue runs, in this order (outermost first). */
@@ -35,7 +40,8 @@ export function consumerChain(deps: ChainDeps): DeliveryHandler {
     metrics(deps.metrics), // eventshop_events_consumed_total, handler duration
     deadLetter(deps.publisher, deps.publishTimeoutMs), // invalid / permanent / exhausted → DLQ
     retry(deps.publisher, deps.retryDelaysMs, deps.publishTimeoutMs), // transient → next tier
-    validate(new Set(deps.handlers.keys())), // envelope + data against the contracts
+    ...(deps.database ? [awaitDatabase(deps.database)] : []), // database down → hold, no tier
+    validate(acceptedSources(deps.handlers.keys(), deps.producers)), // contracts + source
     correlate(), //      correlation, causation and trace for logs and emitted events
     deduplicate(deps.markers), // processed-event marker <queue>:<eventId>
   );

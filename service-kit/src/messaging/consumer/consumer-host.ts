@@ -14,6 +14,7 @@ import type { Connection } from 'mongoose';
 import type { KitConfig } from '../../config/load-config';
 import { KIT_CONFIG, KIT_OPTIONS, type KitOptions } from '../../kit.options';
 import { MessagingMetrics } from '../../metrics/messaging-metrics';
+import { MongoWatchdog } from '../../persistence/mongo-watchdog';
 import { consumerChannelName } from '../amqp-connection';
 import { Publisher } from '../publisher';
 import { workQueue } from '../topology';
@@ -29,6 +30,8 @@ import { ConsumerWatchdog, type WatchedQueue } from './watchdog';
 const REQUEUE_PAUSE_MS = 1_000;
 const PUBLISH_TIMEOUT_MS = 5_000;
 const WATCHDOG_INTERVAL_MS = 5_000;
+/** While a delivery waits for the database: how often to look whether it is back. */
+const DATABASE_POLL_MS = 1_000;
 
 /**
  * Subscribes each consumer queue through golevelup's `createSubscriber` on a channel of its own,
@@ -50,6 +53,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly publisher: Publisher,
     private readonly metrics: MessagingMetrics,
     private readonly moduleRef: ModuleRef,
+    private readonly mongoWatchdog: MongoWatchdog,
     @InjectConnection() private readonly mongo: Connection,
     @Inject(KIT_OPTIONS) private readonly options: KitOptions,
     @Inject(KIT_CONFIG) private readonly config: KitConfig,
@@ -65,11 +69,17 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       const handlers = this.resolveHandlers(def);
       const chain = consumerChain({
         handlers,
+        producers: def.producers,
         publisher: this.publisher,
         metrics: this.metrics,
         markers,
         retryDelaysMs: this.config.RETRY_DELAYS,
         publishTimeoutMs: PUBLISH_TIMEOUT_MS,
+        database: {
+          available: () => this.mongoWatchdog.available(),
+          stopping: () => this.stopping,
+          pollMs: DATABASE_POLL_MS,
+        },
       });
       const state: WatchedQueue = {
         queue: def.queue,

@@ -35,6 +35,12 @@ export interface ConsumerDefinition {
   readonly handlers: HandlerMap;
   /** Unacknowledged messages this process takes from this queue (default `CONSUMER_PREFETCH`). */
   readonly prefetch?: number;
+  /**
+   * The services allowed to publish each type (the event's `source` is `/<service>`). Default:
+   * the producer the contracts name for the type. An event from anyone else is dead-lettered
+   * with reason `unexpected-source`.
+   */
+  readonly producers?: { readonly [T in EventType]?: readonly string[] };
 }
 
 /** Typed identity, so handler maps are checked against event types where they are declared. */

@@ -1,5 +1,5 @@
 import { Schema, type Model } from 'mongoose';
-import type { AnyCloudEvent } from '@eventshop/events-contracts';
+import { validateEvent, type AnyCloudEvent } from '@eventshop/events-contracts';
 
 /**
  * One pending event inside an aggregate document. The CloudEvent is stored serialized, so the
@@ -50,14 +50,43 @@ export function hasOutbox(model: Model<unknown>): boolean {
   return ['id', 'type', 'payload', 'createdAt'].every((p) => Boolean(sub.path(p)));
 }
 
-/** Entries for events, in the exact shape and key order they are stored in. */
+/**
+ * A service was about to write an event its contract refuses. Thrown before the write, so the
+ * state change fails loudly instead of publishing what every consumer would dead-letter.
+ */
+export class InvalidEventError extends Error {
+  override readonly name = 'InvalidEventError';
+  constructor(
+    readonly eventType: string,
+    readonly errors: readonly { path: string; message: string }[],
+  ) {
+    super(
+      `refusing to write an invalid ${eventType} event: ` +
+        errors
+          .slice(0, 5)
+          .map((e) => `${e.path || '/'} ${e.message}`)
+          .join('; '),
+    );
+  }
+}
+
+/** Throws `InvalidEventError` unless the event satisfies its contract (envelope and data). */
+export function assertValidEvent(event: AnyCloudEvent): void {
+  const result = validateEvent(event);
+  if (!result.ok) throw new InvalidEventError(String(event.type), result.errors);
+}
+
+/**
+ * Entries for events, in the exact shape and key order they are stored in. Every event is
+ * validated against the contracts first: an invalid one throws `InvalidEventError`.
+ */
 export function toOutboxEntries(events: readonly AnyCloudEvent[], now = new Date()): OutboxEntry[] {
-  return events.map((e) => ({
-    id: e.id,
-    type: e.type,
-    payload: JSON.stringify(e),
-    createdAt: now,
-  }));
+  return events.map((e) => {
+    const payload = JSON.stringify(e);
+    // What goes on the wire is validated (a Date `time` becomes an ISO string).
+    assertValidEvent(JSON.parse(payload) as AnyCloudEvent);
+    return { id: e.id, type: e.type, payload, createdAt: now };
+  });
 }
 
 /** The `$push` part of an update that appends events to the outbox in the same write. */
