@@ -278,12 +278,12 @@ check_schema_rejects() {
   else
     for rule in resources probes non-root "read-only root filesystem" "capabilities drop ALL" \
       "seccomp RuntimeDefault" "tagged image" "selected by a NetworkPolicy" \
-      "selected by a PodDisruptionBudget" "no plaintext secret in values"; do
+      "selected by a PodDisruptionBudget" "no plaintext secret in values" "broker user Secret labelled"; do
       grep -qF "[$rule]" "$plog" || missing+=("$rule")
     done
     if ((${#missing[@]})); then fail_step "policy self-test: rules not caught: ${missing[*]}"; else
       info "every rule caught: $(grep -c '  FAIL ' "$plog") violations reported"
-      COUNT[policy-selftest]="10/10 rules"
+      COUNT[policy-selftest]="11/11 rules"
     fi
   fi
 }

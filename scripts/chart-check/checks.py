@@ -236,6 +236,9 @@ def operator_workloads(objects):
     return out
 
 
+TOPOLOGY_OPERATOR_LABEL = "rabbitmq.com/topology-operator"
+
+
 def cmd_policy(args):
     sources = load_sources(args.manifest)
     # The operator charts' own objects follow their upstream defaults; the rules are this chart's.
@@ -289,6 +292,14 @@ def cmd_policy(args):
               f"{name}: no NetworkPolicy selects its pods {labels}")
         check("selected by a PodDisruptionBudget", any(selector_matches(p["spec"].get("selector"), labels) for p in pdbs),
               f"{name}: no PodDisruptionBudget selects its pods {labels}")
+    # The messaging topology operator's webhook refuses a User whose credentials Secret lacks the label.
+    secrets = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Secret"}
+    for user in (o for o in objects if o["kind"] == "User" and o["apiVersion"].startswith("rabbitmq.com/")):
+        name = ((user.get("spec") or {}).get("importCredentialsSecret") or {}).get("name")
+        if name in secrets:
+            labels = secrets[name].get("metadata", {}).get("labels") or {}
+            check("broker user Secret labelled", labels.get(TOPOLOGY_OPERATOR_LABEL) == "true",
+                  f"{ident(user)}: Secret/{name} needs the label {TOPOLOGY_OPERATOR_LABEL}: \"true\"")
     if args.values:
         secret_failures, secret_total = values_secret_findings(args.values)
         for i in range(secret_total):
