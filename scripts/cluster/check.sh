@@ -13,9 +13,9 @@
 # Prints a table of steps, their time and result; exits non-zero on the first failure.
 # Environment: HELM_CHARTS_DIR (the mirrored upstream charts, default ../shared/helm-charts),
 # AVAILABLE_TIMEOUT (s, default 600), DELETE_TIMEOUT (s, default 180), KEEP=1 leaves the release.
-# BROKER_310_PATCH=1: after the install, patch the RabbitmqCluster for RabbitMQ 3.10 (the only
-# RabbitMQ here), which the chart does not yet allow: without `default_queue_type` (a rabbitmq.conf
-# key 3.10 does not know: the broker does not boot) and with a TCP startup probe (the operator's
+# BROKER_310_PATCH=1: install the broker for RabbitMQ 3.10 (the only RabbitMQ here) through the
+# chart's values: rabbitmq.cluster.defaultQueueType empty (3.10 does not know `default_queue_type`
+# and does not boot with it) and a TCP startup probe in rabbitmq.cluster.override (the operator's
 # probe GETs /api/health/checks/reached-target-cluster-size, which 3.10 answers with 404). The
 # table says so; without it the check fails at `available` and prints the broker's error.
 set -euo pipefail
@@ -155,28 +155,11 @@ spec:
 YAML
 }
 
-# The broker users' Secrets, made here instead of by the chart: the messaging topology operator
-# (v1.20) refuses a User whose Secret lacks the label rabbitmq.com/topology-operator=true, and the
-# chart's generated Secrets do not carry it yet.
-broker_users() {
-  local svc password
-  for svc in order inventory notification; do
-    kubectl -n "$NS" get secret "eventshop-$svc-broker-user" >/dev/null 2>&1 && continue
-    password=$(openssl rand -hex 16)
-    kubectl -n "$NS" create secret generic "eventshop-$svc-broker-user" \
-      --from-literal=username="$svc-service" --from-literal=password="$password" \
-      --from-literal=amqp-url="amqp://$svc-service:$password@$RELEASE-rabbitmq.$NS.svc:5672/eventshop"
-    kubectl -n "$NS" label secret "eventshop-$svc-broker-user" rabbitmq.com/topology-operator=true
-  done
-  RESULT_NOTE="broker users from labelled existing Secrets"
-}
-
-patch_broker_for_310() {
-  kubectl -n "$NS" patch rabbitmqcluster "$RELEASE-rabbitmq" --type merge -p '{"spec":{
-    "rabbitmq":{"additionalConfig":"# default_queue_type left out: unknown to RabbitMQ 3.10\n"},
-    "override":{"statefulSet":{"spec":{"template":{"spec":{"containers":[{"name":"rabbitmq",
-      "startupProbe":{"tcpSocket":{"port":5672},"periodSeconds":5,"failureThreshold":60}}]}}}}}}}'
-  RESULT_NOTE="broker users from labelled existing Secrets; broker patched for RabbitMQ 3.10"
+# Values for a RabbitMQ 3.10 broker (BROKER_310_PATCH=1).
+broker_310_values() {
+  echo --set rabbitmq.cluster.defaultQueueType=
+  echo --set-json
+  echo 'rabbitmq.cluster.override={"statefulSet":{"spec":{"template":{"spec":{"containers":[{"name":"rabbitmq","startupProbe":{"tcpSocket":{"port":5672},"periodSeconds":5,"failureThreshold":60}}]}}}}}'
 }
 
 app() {
@@ -188,18 +171,19 @@ app() {
       --from-literal=mongodb-uri="mongodb://ferretdb.eventshop-data.svc.cluster.local:27017/$db?maxPoolSize=1" \
       --dry-run=client -o yaml | kubectl apply -f -
   done
-  broker_users
   broker_volume
+  local extra=()
+  if [[ ${BROKER_310_PATCH:-} == 1 ]]; then
+    mapfile -t extra < <(broker_310_values)
+    RESULT_NOTE="broker values for RabbitMQ 3.10"
+  fi
   helm upgrade --install "$RELEASE" "$ROOT/helm/eventshop" --namespace "$NS" \
     -f "$ROOT/infra/cluster/values-local.yaml" \
     --set rabbitmq.cluster.image="$RABBITMQ_IMAGE" \
-    --set rabbitmq.users.existingSecrets.order=eventshop-order-broker-user \
-    --set rabbitmq.users.existingSecrets.inventory=eventshop-inventory-broker-user \
-    --set rabbitmq.users.existingSecrets.notification=eventshop-notification-broker-user \
     --set services.order.image.tag="$(service_version order-service)" \
     --set services.inventory.image.tag="$(service_version inventory-service)" \
-    --set services.notification.image.tag="$(service_version notification-service)"
-  [[ ${BROKER_310_PATCH:-} != 1 ]] || patch_broker_for_310
+    --set services.notification.image.tag="$(service_version notification-service)" \
+    "${extra[@]}"
 }
 
 available() {
