@@ -11,6 +11,8 @@ export interface ReceivedMail {
   readonly kind: MailKind;
   /** The order reference in the subject (first 8 characters of the id, upper case). */
   readonly reference: string;
+  /** When the sink received it (ISO 8601). */
+  readonly created: string;
 }
 
 interface Summary {
@@ -18,6 +20,7 @@ interface Summary {
   MessageID: string;
   To: { Address: string }[] | null;
   Subject: string;
+  Created: string;
 }
 
 const PAGE = 200;
@@ -62,6 +65,7 @@ export class Mailbox {
             subject: m.Subject,
             kind: kindOf(m.Subject),
             reference: /order ([0-9A-F]{8}) /.exec(m.Subject)?.[1] ?? '',
+            created: m.Created,
           });
         }
         if (page.messages.length < PAGE) break;

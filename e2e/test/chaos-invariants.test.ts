@@ -22,7 +22,12 @@ function order(id: string, status: Order['status']): Order {
   return { id, userId: 'alice', status, currency: 'EUR', totalMinor: 100, lines: [] };
 }
 
-function mail(id: string, kind: 'confirmed' | 'rejected' | 'cancelled', messageId: string) {
+function mail(
+  id: string,
+  kind: 'confirmed' | 'rejected' | 'cancelled',
+  messageId: string,
+  created = `2026-01-01T00:00:0${messageId.slice(-1)}Z`,
+) {
   const words = {
     confirmed: 'is confirmed',
     rejected: 'could not be accepted',
@@ -36,6 +41,7 @@ function mail(id: string, kind: 'confirmed' | 'rejected' | 'cancelled', messageI
     subject: `Your EventShop order ${reference} ${words[kind]}`,
     kind,
     reference,
+    created,
   } satisfies ReceivedMail;
 }
 
@@ -120,7 +126,7 @@ describe('fault suite invariants', () => {
 
   test('a missing, a second or a stray e-mail is a violation; a resend with the same Message-ID is not', () => {
     const o = clean();
-    const mailRow = (mails: ReceivedMail[]) =>
+    const mailRow = (mails: readonly ReceivedMail[]) =>
       checkInvariants({ ...o, mails }).find((r) => r.invariant.startsWith('one e-mail'))!;
     assert.equal(mailRow(o.mails.slice(1)).violations, 1, 'confirmed e-mail missing');
     assert.equal(
@@ -131,6 +137,22 @@ describe('fault suite invariants', () => {
     assert.equal(mailRow([...o.mails, { ...o.mails[0]!, id: 'copy' }]).violations, 0);
     const stray = { ...mail(ids.confirmed, 'confirmed', 'm8'), reference: 'FFFFFFFF' };
     assert.equal(mailRow([...o.mails, stray]).violations, 1);
+  });
+
+  test('a cancelled order: its confirmation may go unmailed, but never mailed after the cancellation', () => {
+    const o = clean();
+    const mailRow = (mails: readonly ReceivedMail[]) =>
+      checkInvariants({ ...o, mails }).find((r) => r.invariant.startsWith('one e-mail'))!;
+    const others = o.mails.filter((m) => m.reference !== ids.cancelled.slice(0, 8).toUpperCase());
+    const cancelled = mail(ids.cancelled, 'cancelled', 'm4', '2026-01-01T00:00:04Z');
+    // Confirmed before the cancellation: fine; none at all: fine (handled after it, skipped).
+    assert.equal(mailRow(o.mails).violations, 0);
+    assert.equal(mailRow([...others, cancelled]).violations, 0, 'confirmation not mailed');
+    const late = mail(ids.cancelled, 'confirmed', 'm3', '2026-01-01T00:00:05Z');
+    const row = mailRow([...others, cancelled, late]);
+    assert.equal(row.violations, 1, 'confirmation mailed after the cancellation');
+    assert.match(row.details[0]!, /confirmed 1, rejected 0, cancelled 1/);
+    assert.equal(mailRow(others).violations, 1, 'cancellation not mailed');
   });
 
   test('a DLQ missing poison or holding anything else is a violation', () => {
