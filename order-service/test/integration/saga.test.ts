@@ -270,7 +270,7 @@ describe('the order saga over the real broker', () => {
   describe('races between the customer and inventory', () => {
     it('cancel and reservation at the same moment: one consistent outcome per order, and inventory is always told to release', async () => {
       // Both writers go through the revision guard: whichever lands second re-reads and decides
-      // again, so no write is lost (each operation is atomic: one connection per process).
+      // again, so no write is lost (each conditional write is atomic on the server).
       const orders = await Promise.all(Array.from({ length: 8 }, () => order('BOOK-1', 'racer')));
       await Promise.all(
         orders.flatMap((o) => [
@@ -300,7 +300,13 @@ describe('the order saga over the real broker', () => {
             (e) =>
               e.subject === o.id && e.type === 'order.cancelled.v1' && e.data.reason === 'customer',
           );
-        assert.equal(customer.length, 1, `order ${o.id}: one customer cancellation`);
+        // At least once: a relay may publish an entry again (same event id) before removing it.
+        const ids = new Set(customer.map((e) => e.id));
+        assert.equal(
+          ids.size,
+          1,
+          `order ${o.id}: one customer cancellation (event ids ${[...ids].join(', ')})`,
+        );
       }
     });
   });
