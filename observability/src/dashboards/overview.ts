@@ -182,7 +182,7 @@ export const overview: DashboardSpec = {
         {
           title: 'Ready (readiness probes answered 200)',
           description:
-            'Share of GET /health/ready answered 200 (MongoDB and RabbitMQ reachable); the kubelet probes it.',
+            'Share of GET /health/ready answered 200 (MongoDB reachable, not shutting down); the kubelet probes it.',
           unit: 'percentunit',
           kind: 'stat',
           queries: [
