@@ -155,12 +155,9 @@ spec:
 YAML
 }
 
-# Values for a RabbitMQ 3.10 broker (BROKER_310_PATCH=1).
-broker_310_values() {
-  echo --set rabbitmq.cluster.defaultQueueType=
-  echo --set-json
-  echo 'rabbitmq.cluster.override={"statefulSet":{"spec":{"template":{"spec":{"containers":[{"name":"rabbitmq","startupProbe":{"tcpSocket":{"port":5672},"periodSeconds":5,"failureThreshold":60}}]}}}}}'
-}
+# A TCP startup probe for a RabbitMQ 3.10 broker (BROKER_310_PATCH=1).
+BROKER_310_OVERRIDE='rabbitmq.cluster.override={"statefulSet":{"spec":{"template":{"spec":{"containers":[
+  {"name":"rabbitmq","startupProbe":{"tcpSocket":{"port":5672},"periodSeconds":5,"failureThreshold":60}}]}}}}}'
 
 app() {
   kubectl create namespace "$NS" --dry-run=client -o yaml | kubectl apply -f -
@@ -174,7 +171,7 @@ app() {
   broker_volume
   local extra=()
   if [[ ${BROKER_310_PATCH:-} == 1 ]]; then
-    mapfile -t extra < <(broker_310_values)
+    extra=(--set rabbitmq.cluster.defaultQueueType= --set-json "$BROKER_310_OVERRIDE")
     RESULT_NOTE="broker values for RabbitMQ 3.10"
   fi
   helm upgrade --install "$RELEASE" "$ROOT/helm/eventshop" --namespace "$NS" \
