@@ -9,9 +9,13 @@ export type ServiceName = (typeof SERVICES)[number];
 export const RABBITMQ_JOB = 'rabbitmq';
 
 export const SERVICE_JOBS = `job=~"${SERVICES.join('|')}"`;
-/** Queues a service consumes from: neither a retry tier nor a dead-letter queue. */
-export const CONSUMED_QUEUES = 'queue!~".+\\\\.(dlq|retry\\\\..+)"';
-export const DLQ_QUEUES = 'queue=~".+\\\\.dlq"';
+/**
+ * Queues a service consumes from: not a retry tier, a dead-letter queue, or the kit's
+ * `eventshop.unroutable` (where events no queue was bound to are parked; nobody consumes it).
+ */
+export const CONSUMED_QUEUES = 'queue!~".+\\\\.(dlq|retry\\\\..+)|eventshop\\\\.unroutable"';
+/** Queues where messages are parked for a person: the DLQs and `eventshop.unroutable`. */
+export const DLQ_QUEUES = 'queue=~".+\\\\.dlq|eventshop\\\\.unroutable"';
 
 /** Grafana's rate window; the check substitutes a fixed window for it. */
 export const RATE = '$__rate_interval';
