@@ -14,8 +14,7 @@ export const SERVICE_JOBS = `job=~"${SERVICES.join('|')}"`;
  * `eventshop.unroutable` (where events no queue was bound to are parked; nobody consumes it).
  */
 export const CONSUMED_QUEUES = 'queue!~".+\\\\.(dlq|retry\\\\..+)|eventshop\\\\.unroutable"';
-/** Queues where messages are parked for a person: the DLQs and `eventshop.unroutable`. */
-export const DLQ_QUEUES = 'queue=~".+\\\\.dlq|eventshop\\\\.unroutable"';
+export const DLQ_QUEUES = 'queue=~".+\\\\.dlq"';
 
 /** Grafana's rate window; the check substitutes a fixed window for it. */
 export const RATE = '$__rate_interval';
