@@ -78,6 +78,7 @@ export {
   DeadLetterHeaders,
   deadLetterQueueName,
   retryQueueName,
+  UNROUTABLE_MAX_LENGTH,
   UNROUTABLE_QUEUE,
   type DeadLetterReason,
 } from './messaging/topology';
