@@ -41,9 +41,9 @@ export async function main(
   try {
     switch (command) {
       case 'list': {
-        const all = await dlq.list(queue);
-        out(`${all.length} message(s) in ${queue}.dlq`);
-        for (const m of all) out(line(m));
+        // One line per message as it is read: a DLQ of any size lists in bounded memory.
+        out(`${await dlq.count(queue)} message(s) in ${queue}.dlq`);
+        for await (const m of dlq.messages(queue)) out(line(m));
         return 0;
       }
       case 'show': {
