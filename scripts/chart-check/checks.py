@@ -552,17 +552,49 @@ def cmd_images(args):
     return result(total - len(failures), total, failures)
 
 
+def permission_failures(objects, declared, shared):
+    """Each service's broker permissions must let it do what its kit does at start and at run time:
+    declare (configure) and read its queues, tiers and DLQ, the exchange and the shared queues;
+    publish (write) to the exchange, the default exchange and those queues."""
+    failures, total = [], 0
+    for o in objects:
+        if o["kind"] != "Permission":
+            continue
+        service = o["metadata"]["labels"]["app.kubernetes.io/component"].removesuffix("-service")
+        perms = o["spec"]["permissions"]
+        names = ["eventshop.events", *shared]
+        for queue in declared.get(service, {}):
+            names += [queue, f"{queue}.dlq", f"{queue}.retry.1s"]
+        wanted = [(kind, name) for kind in ("configure", "write", "read") for name in names]
+        wanted.append(("write", "amq.default"))
+        for kind, name in wanted:
+            total += 1
+            if not re.fullmatch(perms.get(kind) or "(?!)", name):
+                failures.append(f"{service}-service may not {kind} {name} (permission {perms.get(kind)!r})")
+    return failures, total
+
+
 def cmd_topology(args):
     declared = json.loads(Path(args.declared).read_text(encoding="utf-8"))
+    shared = declared.pop("shared", {})
     objects = load_manifest(args.manifest)
     queues = {o["spec"]["name"] for o in objects if o["kind"] == "Queue"}
     bindings = {(o["spec"]["destination"], o["spec"]["routingKey"]) for o in objects if o["kind"] == "Binding"}
     if not queues and not bindings:
         print("  no topology resources: the services declare their own queues and bindings")
         return result(1, 1, [])
-    want_queues = {q for svc in declared.values() for q in svc}
+    want_queues = {q for svc in declared.values() for q in svc} | set(shared)
     want_bindings = {(q, k) for svc in declared.values() for q, keys in svc.items() for k in keys}
     failures = []
+    for o in objects:
+        name = o["spec"].get("name") if o["kind"] == "Queue" else None
+        if name in shared:
+            rendered = {"x-queue-type": o["spec"].get("type"), **(o["spec"].get("arguments") or {})}
+            if rendered != shared[name]:
+                failures.append(f"queue {name}: arguments {rendered} differ from the kit's {shared[name]}"
+                                " (the services' declaration would fail with PRECONDITION_FAILED)")
+    perm_failures, perm_total = permission_failures(objects, declared, shared)
+    failures += perm_failures
     for q in sorted(want_queues - queues):
         failures.append(f"queue {q}: declared by its service, missing from the chart")
     for q in sorted(queues - want_queues):
@@ -572,9 +604,9 @@ def cmd_topology(args):
     for q, k in sorted(bindings - want_bindings):
         failures.append(f"binding {q} <- {k}: in the chart, but its service has no handler for it"
                         " (every such message would be dead-lettered)")
-    total = len(want_queues | queues) + len(want_bindings | bindings)
+    total = len(want_queues | queues) + len(want_bindings | bindings) + len(shared) + perm_total
     print(f"  {len(queues)} queues and {len(bindings)} bindings rendered; the services declare"
-          f" {len(want_queues)} and {len(want_bindings)}")
+          f" {len(want_queues)} and {len(want_bindings)}; {perm_total} permission checks")
     return result(total - len(failures), total, failures)
 
 

@@ -3,7 +3,10 @@
 // binds a consumer's queue to exactly the routing keys of its handlers (consumer-host.ts), so
 // these are the queues and bindings the chart must declare, no more, no fewer.
 //
-// Usage: node service-topology.mjs REPO_ROOT   prints {"order": {"<queue>": ["<key>", ...]}, ...}
+// Also the queues the kit declares in every service (`shared`, with their arguments).
+//
+// Usage: node service-topology.mjs REPO_ROOT
+//   prints {"order": {"<queue>": ["<key>", ...]}, ..., "shared": {"<queue>": {<arguments>}}}
 // Parses with the repository's TypeScript (root devDependency); fails on anything it cannot
 // resolve rather than guess.
 import { createRequire } from 'node:module';
@@ -105,6 +108,49 @@ function serviceTopology(service, types) {
   return queues;
 }
 
+/**
+ * Queues the kit itself declares in every service (service-kit/src/messaging/topology.ts): each
+ * exported function without parameters returning `{ name, arguments }`, e.g. unroutableQueue().
+ * Values are literals, constants of that file, or products/sums of them.
+ */
+function sharedQueues() {
+  const sf = parse(join(root, 'service-kit/src/messaging/topology.ts'));
+  const decls = new Map();
+  walk(sf, (n) => {
+    if (ts.isVariableDeclaration(n) && n.initializer) decls.set(n.name.getText(), n.initializer);
+  });
+  const value = (expr) => {
+    if (ts.isStringLiteral(expr) || ts.isNoSubstitutionTemplateLiteral(expr)) return expr.text;
+    if (ts.isNumericLiteral(expr)) return Number(expr.text);
+    if (ts.isIdentifier(expr) && decls.has(expr.text)) return value(decls.get(expr.text));
+    if (ts.isBinaryExpression(expr)) {
+      const [a, b] = [value(expr.left), value(expr.right)];
+      if (expr.operatorToken.kind === ts.SyntaxKind.AsteriskToken) return a * b;
+      if (expr.operatorToken.kind === ts.SyntaxKind.PlusToken) return a + b;
+    }
+    return fail(expr, `cannot evaluate ${expr.getText()}`);
+  };
+  const queues = {};
+  walk(sf, (n) => {
+    if (!ts.isFunctionDeclaration(n) || n.parameters.length > 0 || !n.body) return;
+    if (!n.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return;
+    const ret = n.body.statements.find(ts.isReturnStatement)?.expression;
+    if (!ret || !ts.isObjectLiteralExpression(ret)) return;
+    const prop = (name) => ret.properties.find((p) => p.name?.getText() === name)?.initializer;
+    const args = prop('arguments');
+    if (!prop('name') || !args || !ts.isObjectLiteralExpression(args)) return;
+    queues[value(prop('name'))] = Object.fromEntries(
+      args.properties.map((p) => [
+        ts.isStringLiteral(p.name) ? p.name.text : p.name.getText(),
+        value(p.initializer),
+      ]),
+    );
+  });
+  if (Object.keys(queues).length === 0) throw new Error('the kit declares no shared queue');
+  return queues;
+}
+
 const types = eventTypes();
 const topology = Object.fromEntries(SERVICES.map((s) => [s, serviceTopology(s, types)]));
+topology.shared = sharedQueues();
 process.stdout.write(`${JSON.stringify(topology, null, 2)}\n`);
