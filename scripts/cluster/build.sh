@@ -4,12 +4,15 @@
 #   build_coredns         CoreDNS with the plugins Service DNS needs (infra/cluster/coredns)
 #   build_operators       the RabbitMQ cluster and messaging topology operators
 #   build_pause           the pods' sandbox binary (infra/cluster/pause)
+#   build_traefik         the ingress controller (Traefik, Go module)
 # shellcheck shell=bash
 
 KUBERNETES_VERSION=$(bash "$ROOT/scripts/k8s-tools.sh" kubernetes-version)
 COREDNS_VERSION=${COREDNS_VERSION:-v1.14.7}
 RABBITMQ_CLUSTER_OPERATOR_VERSION=${RABBITMQ_CLUSTER_OPERATOR_VERSION:-v2.22.1}
 RABBITMQ_TOPOLOGY_OPERATOR_VERSION=${RABBITMQ_TOPOLOGY_OPERATOR_VERSION:-v1.20.1}
+# v3.7 pins a fork of go-http-auth that the Go module proxy does not serve; v3.6 builds as released.
+TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
 NODE_BINARIES=(kubelet kube-controller-manager kube-scheduler kube-proxy)
 BUILD_LOG="$LOG/cluster-build.log"
 
@@ -98,4 +101,27 @@ build_pause() {
   [[ -x $TOOLS/bin/pause && ! $src -nt $TOOLS/bin/pause ]] && return 0
   step "building the pod sandbox binary (pause)"
   logged "$BUILD_LOG" gcc -Os -static -s -o "$TOOLS/bin/pause" "$src"
+}
+
+# Traefik's own module (its go.mod has local replace lines, so neither `go install` nor a tools
+# module builds it): a writable copy of the module's source, built as its Makefile does minus
+# the web UI's npm build (the UI stays off).
+build_traefik() {
+  local v=$TRAEFIK_VERSION dir="$TOOLS/src/traefik-$TRAEFIK_VERSION" mod
+  have_bin traefik "$v" && return 0
+  step "building Traefik $v (Go module github.com/traefik/traefik/v3; a cold build takes 15-30 min, log: $(rel "$BUILD_LOG"))"
+  if [[ ! -f $dir/go.mod ]]; then
+    mod=$(go mod download -json "github.com/traefik/traefik/v3@$v" 2>>"$BUILD_LOG" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') ||
+      die "could not download Traefik $v (log: $(rel "$BUILD_LOG"))"
+    rm -rf "$dir"
+    cp -r "$mod" "$dir"
+    chmod -R u+w "$dir"
+  fi
+  (
+    cd "$dir"
+    logged "$BUILD_LOG" env CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 19 go build -trimpath \
+      -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$v" -o "$TOOLS/bin/traefik" ./cmd/traefik
+  )
+  mark_bin traefik "$v"
 }

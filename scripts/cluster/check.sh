@@ -3,16 +3,20 @@
 #   images     the lead's podman images (services, FerretDB, Mailpit, RabbitMQ) and the operators'
 #              one-binary images, imported into the cluster's containerd
 #   data       FerretDB (the external MongoDB) and Mailpit in namespace eventshop-data
+#   ingress    the Traefik ingress controller (built from its Go module), IngressClass traefik
 #   operators  helm install helm/eventshop-operators with the mirrored upstream charts (CRDs
 #              included) and the operators' local images; MongoDB operator off (no mongod here)
 #   app        helm install helm/eventshop with infra/cluster/values-local.yaml
 #   available  every Deployment and StatefulSet of the release available
-#   test       helm test
+#   test       helm test: an order through the ingress, CONFIRMED, its e-mail in Mailpit
+#   disruption orders through the ingress while an order-service pod is deleted and the broker's
+#              pod restarted: all CONFIRMED and mailed, every DLQ empty (scripts/cluster/disruption.mjs)
 #   resources  the RabbitmqCluster, Queue and User custom resources reconciled
 #   uninstall  helm uninstall, the namespace gone, no stuck finalizers
 # Prints a table of steps, their time and result; exits non-zero on the first failure.
 # Environment: HELM_CHARTS_DIR (the mirrored upstream charts, default ../shared/helm-charts),
-# AVAILABLE_TIMEOUT (s, default 600), DELETE_TIMEOUT (s, default 180), KEEP=1 leaves the release.
+# AVAILABLE_TIMEOUT (s, default 600), DELETE_TIMEOUT (s, default 180), KEEP=1 leaves the release,
+# DISRUPTION_ORDERS (default 60).
 # BROKER_310_PATCH=1: install the broker for RabbitMQ 3.10 (the only RabbitMQ here) through the
 # chart's values: rabbitmq.cluster.defaultQueueType empty (3.10 does not know `default_queue_type`
 # and does not boot with it) and a TCP startup probe in rabbitmq.cluster.override (the operator's
@@ -34,6 +38,7 @@ NS=eventshop
 RELEASE=eventshop
 OPERATORS_NS=eventshop-operators
 IMAGE_PREFIX=docker.io/eventshop
+TRAEFIK_IMAGE=$IMAGE_PREFIX/traefik:$TRAEFIK_VERSION
 RABBITMQ_IMAGE=localhost/eventshop/rabbitmq-operator-node:3.10
 CLUSTER_OPERATOR_IMAGE=$IMAGE_PREFIX/rabbitmq-cluster-operator:$RABBITMQ_CLUSTER_OPERATOR_VERSION
 TOPOLOGY_OPERATOR_IMAGE=$IMAGE_PREFIX/rabbitmq-messaging-topology-operator:$RABBITMQ_TOPOLOGY_OPERATOR_VERSION
@@ -105,6 +110,18 @@ data_services() {
     "$ROOT/infra/cluster/data-services.yaml" | kubectl apply -f -
   kubectl -n eventshop-data rollout status deployment/ferretdb --timeout=180s
   kubectl -n eventshop-data rollout status deployment/mailpit --timeout=180s
+}
+
+ingress() {
+  build_traefik
+  if ! ctr_ images ls -q | grep -qx "$TRAEFIK_IMAGE"; then
+    python3 "$ROOT/scripts/cluster/oci-image.py" "$WORK/traefik.tar" "$TRAEFIK_IMAGE" --entrypoint /traefik \
+      --user 65532 "$TOOLS/bin/traefik:/traefik"
+    ctr_ images import "$WORK/traefik.tar"
+  fi
+  sed -e "s#IMAGE_TRAEFIK#$TRAEFIK_IMAGE#" "$ROOT/infra/cluster/traefik.yaml" | kubectl apply -f -
+  kubectl -n eventshop-ingress rollout status deployment/traefik --timeout=180s
+  RESULT_NOTE="Traefik $TRAEFIK_VERSION"
 }
 
 operators() {
@@ -213,6 +230,7 @@ helm_test() {
   local out id ip subject=""
   out=$(helm test "$RELEASE" --namespace "$NS" --timeout 5m --logs) || { echo "$out"; return 1; }
   echo "$out"
+  grep -q 'public API: http://traefik' <<<"$out" || { echo "the test did not use the ingress"; return 1; }
   id=$(grep -oE 'order [0-9a-f-]{36} CONFIRMED' <<<"$out" | awk '{print $2}' | head -1)
   [[ -n $id ]] || { echo "the test's log shows no CONFIRMED order"; return 1; }
   ip=$(kubectl -n eventshop-data get service mailpit -o jsonpath='{.spec.clusterIP}')
@@ -226,7 +244,31 @@ print(next((m["Subject"] for m in json.load(sys.stdin)["messages"] if short in m
   done
   [[ -n $subject ]] || { echo "no e-mail for order $id in Mailpit"; return 1; }
   echo "e-mail: $subject"
-  RESULT_NOTE="order $id CONFIRMED, e-mail \"$subject\""
+  RESULT_NOTE="order $id CONFIRMED through the ingress, e-mail \"$subject\""
+}
+
+cluster_ip() { kubectl -n "$1" get service "$2" -o jsonpath='{.spec.clusterIP}'; }
+
+# The orders of scripts/cluster/disruption.mjs, then every queue of the vhost: DLQs empty, and
+# nothing left to consume (unroutable events excepted: they have a queue of their own).
+disruption() {
+  local out secret dlq
+  secret=$(kubectl -n "$NS" get secret "$RELEASE-auth" -o jsonpath='{.data.hs256-secret}' | base64 -d)
+  out=$(PUBLIC_URL="http://$(cluster_ip eventshop-ingress traefik)" PUBLIC_HOST=shop.eventshop.local \
+    INVENTORY_URL="http://$(cluster_ip "$NS" "$RELEASE-inventory-service"):3001" \
+    MAIL_URL="http://$(cluster_ip eventshop-data mailpit):8025" AUTH_HS256_SECRET="$secret" \
+    AUTH_ISSUER=eventshop-dev AUTH_AUDIENCE=eventshop NAMESPACE="$NS" RELEASE="$RELEASE" \
+    ORDERS="${DISRUPTION_ORDERS:-60}" node "$ROOT/scripts/cluster/disruption.mjs") || { echo "$out"; return 1; }
+  echo "$out"
+  local obj
+  for obj in $(kubectl -n "$NS" get statefulset,deployment -o name); do
+    kubectl -n "$NS" rollout status "$obj" --timeout=300s
+  done
+  kubectl -n "$NS" exec "$RELEASE-rabbitmq-server-0" -c rabbitmq -- rabbitmqctl -q list_queues -p eventshop name messages |
+    tee "$WORK/queues.txt"
+  dlq=$(awk '$1 ~ /\.dlq$/ && $2 > 0' "$WORK/queues.txt")
+  [[ -z $dlq ]] || { echo "messages in DLQs: $dlq"; return 1; }
+  RESULT_NOTE="$(grep -oE '^RESULT .*' <<<"$out" | cut -c8-), DLQs empty"
 }
 
 resources() {
@@ -257,9 +299,11 @@ mkdir -p "$WORK"
 kubectl get --raw=/readyz >/dev/null 2>&1 || die "no cluster: run scripts/cluster.sh up first"
 run images "images into the cluster's containerd" images
 run data "FerretDB and Mailpit (namespace eventshop-data)" data_services
+run ingress "Traefik ingress controller (namespace eventshop-ingress)" ingress
 run operators "helm install eventshop-operators (RabbitMQ operators from local images)" operators
 run app "helm install eventshop (local values)" app
 run available "every Deployment and StatefulSet available" available
-run test "helm test" helm_test
+run test "helm test (an order through the ingress)" helm_test
+run disruption "orders while an order-service pod and the broker restart" disruption
 run resources "RabbitmqCluster, Queue and User reconciled" resources
 [[ ${KEEP:-} == 1 ]] || run uninstall "helm uninstall, namespace gone" uninstall

@@ -1,8 +1,12 @@
-// helm test: get tokens, give a product one unit of stock, order it through order-service, wait
+// helm test: get tokens, give a product one unit of stock, order it through the public API, wait
 // for CONFIRMED (the whole saga over the broker), then cancel the order so the unit is released.
-// Runs with the order-service image's Node; no dependencies.
+// The public API is PUBLIC_URL (the ingress controller or gateway) with the Host header
+// PUBLIC_HOST when set, order-service's Service otherwise. Runs with the order-service image's
+// Node; no dependencies.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 
 const env = process.env;
 const deadline = Date.now() + Number(env.TEST_TIMEOUT_SECONDS) * 1000;
@@ -46,25 +50,38 @@ function tokens() {
   return { admin: read('admin-token'), user: read('user-token') };
 }
 
-async function call(method, url, token, body) {
-  const res = await fetch(url, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
+// node:http rather than fetch: fetch does not let a caller set the Host header.
+function call(method, url, token, body, host) {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers = { authorization: `Bearer ${token}` };
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  if (host) headers.host = host;
+  const client = url.startsWith('https:') ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(url, { method, headers, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => {
+        let parsed = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // not JSON: keep the text for the failure message
+        }
+        resolve({ status: res.statusCode, body: parsed });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer in 10 s`)));
+    req.on('error', reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  let parsed = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text for the failure message
-  }
-  return { status: res.status, body: parsed };
 }
+
+const publicApi = env.PUBLIC_URL || env.ORDER_URL;
+const publicHost = env.PUBLIC_URL ? env.PUBLIC_HOST : undefined;
+const api = (method, path, token, body) =>
+  call(method, `${publicApi}${path}`, token, body, publicHost);
 
 async function main() {
   const { admin, user } = tokens();
@@ -85,9 +102,10 @@ async function main() {
   console.log(`product ${sku} has one more unit`);
 
   // order-service learns the product from inventory.product-updated.v1; until then it says 422.
+  console.log(`public API: ${publicApi}${publicHost ? ` (Host: ${publicHost})` : ''}`);
   let order;
   for (;;) {
-    res = await call('POST', `${env.ORDER_URL}/orders`, user, { items: [{ sku, quantity: 1 }] });
+    res = await api('POST', '/orders', user, { items: [{ sku, quantity: 1 }] });
     if (res.status === 201) {
       order = res.body;
       break;
@@ -98,7 +116,7 @@ async function main() {
   console.log(`order ${order.id} created: ${order.status}`);
 
   for (;;) {
-    res = await call('GET', `${env.ORDER_URL}/orders/${order.id}`, user);
+    res = await api('GET', `/orders/${order.id}`, user);
     expect(res, [200], 'GET order');
     if (res.body.status === 'CONFIRMED') break;
     if (res.body.status !== 'PENDING' || Date.now() > deadline) fail('waiting for CONFIRMED', res);
@@ -106,7 +124,7 @@ async function main() {
   }
   console.log(`order ${order.id} CONFIRMED`);
 
-  res = await call('POST', `${env.ORDER_URL}/orders/${order.id}/cancel`, user);
+  res = await api('POST', `/orders/${order.id}/cancel`, user);
   expect(res, [200], 'cancel order');
   console.log(`order ${order.id} cancelled; inventory releases its unit`);
 }
