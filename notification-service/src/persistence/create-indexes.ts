@@ -1,20 +1,15 @@
-// Indexes are created here, awaited before the app serves, rather than by Mongoose's autoIndex
-// (which builds them in the background after start and only emits an error nobody awaits).
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+// The kit creates the indexes the schema declares at start, awaited before the app serves,
+// rather than Mongoose's autoIndex (which builds them in the background after start and only
+// emits an error nobody awaits); this names the model whose schema declares them.
+import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
+import { IndexesAtStart } from '@eventshop/service-kit';
 import type { Model } from 'mongoose';
-
 import { NOTIFICATION_MODEL, type NotificationRecord } from './notification.schema';
 
 @Injectable()
-export class CreateIndexes implements OnModuleInit {
-  private readonly logger = new Logger(CreateIndexes.name);
-
-  constructor(@InjectModel(NOTIFICATION_MODEL) private readonly model: Model<NotificationRecord>) {}
-
-  async onModuleInit(): Promise<void> {
-    // createIndexes only adds what is missing; it never drops an index (syncIndexes would).
-    await this.model.createIndexes();
-    this.logger.log(`indexes in place on ${this.model.collection.name}`);
+export class CreateIndexes extends IndexesAtStart {
+  constructor(@InjectModel(NOTIFICATION_MODEL) notifications: Model<NotificationRecord>) {
+    super([notifications]);
   }
 }
