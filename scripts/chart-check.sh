@@ -140,6 +140,7 @@ print("# `bash scripts/chart-check.sh topology`; `make chart-check` fails when i
 print("# Do not edit.")
 topology = json.load(open(sys.argv[1]))
 shared = topology.pop("shared")
+publishes = topology.pop("publishes")
 for service, queues in topology.items():
     print(f"{service}:")
     for queue, keys in queues.items():
@@ -153,6 +154,13 @@ for queue, arguments in shared.items():
     print(f"  {queue}:")
     for name, value in arguments.items():
         print(f"    {name}: {value if isinstance(value, int) else repr(str(value))}")
+print("# The event types each service publishes (the producers of events-contracts' catalog):")
+print("# its topic permission on the exchange allows writing these routing keys only.")
+print("publishes:")
+for service, types in publishes.items():
+    print(f"  {service}:{'' if types else ' []'}")
+    for t in types:
+        print(f"    - {t}")
 EOF
 }
 

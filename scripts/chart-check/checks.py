@@ -574,9 +574,35 @@ def permission_failures(objects, declared, shared):
     return failures, total
 
 
+def topic_permission_failures(objects, declared, publishes):
+    """With users per service (operator mode), each may publish exactly the event types it
+    produces and bind exactly its handlers' routing keys on the events exchange."""
+    users = {o["metadata"]["labels"]["app.kubernetes.io/component"].removesuffix("-service")
+             for o in objects if o["kind"] == "User"}
+    topics = {o["metadata"]["labels"]["app.kubernetes.io/component"].removesuffix("-service"): o
+              for o in objects if o["kind"] == "TopicPermission"}
+    every_type = {t for types in publishes.values() for t in types}
+    failures, total = [], 0
+    for service in sorted(users):
+        total += 1
+        if service not in topics:
+            failures.append(f"{service}-service has no TopicPermission: it could publish any event type")
+            continue
+        perms = topics[service]["spec"]["permissions"]
+        bound = {k for keys in declared.get(service, {}).values() for k in keys}
+        for kind, allowed in (("write", set(publishes.get(service, []))), ("read", bound)):
+            for t in sorted(every_type):
+                total += 1
+                if bool(re.fullmatch(perms.get(kind) or "(?!)", t)) != (t in allowed):
+                    failures.append(f"{service}-service topic {kind} {perms.get(kind)!r}"
+                                    f" {'refuses' if t in allowed else 'allows'} {t}")
+    return failures, total
+
+
 def cmd_topology(args):
     declared = json.loads(Path(args.declared).read_text(encoding="utf-8"))
     shared = declared.pop("shared", {})
+    publishes = declared.pop("publishes", {})
     objects = load_manifest(args.manifest)
     queues = {o["spec"]["name"] for o in objects if o["kind"] == "Queue"}
     bindings = {(o["spec"]["destination"], o["spec"]["routingKey"]) for o in objects if o["kind"] == "Binding"}
@@ -594,7 +620,9 @@ def cmd_topology(args):
                 failures.append(f"queue {name}: arguments {rendered} differ from the kit's {shared[name]}"
                                 " (the services' declaration would fail with PRECONDITION_FAILED)")
     perm_failures, perm_total = permission_failures(objects, declared, shared)
-    failures += perm_failures
+    topic_failures, topic_total = topic_permission_failures(objects, declared, publishes)
+    failures += perm_failures + topic_failures
+    perm_total += topic_total
     for q in sorted(want_queues - queues):
         failures.append(f"queue {q}: declared by its service, missing from the chart")
     for q in sorted(queues - want_queues):

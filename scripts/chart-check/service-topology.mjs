@@ -3,10 +3,12 @@
 // binds a consumer's queue to exactly the routing keys of its handlers (consumer-host.ts), so
 // these are the queues and bindings the chart must declare, no more, no fewer.
 //
-// Also the queues the kit declares in every service (`shared`, with their arguments).
+// Also the queues the kit declares in every service (`shared`, with their arguments), and the
+// event types each service publishes (`publishes`, from the contracts' catalog).
 //
 // Usage: node service-topology.mjs REPO_ROOT
-//   prints {"order": {"<queue>": ["<key>", ...]}, ..., "shared": {"<queue>": {<arguments>}}}
+//   prints {"order": {"<queue>": ["<key>", ...]}, ..., "shared": {"<queue>": {<arguments>}},
+//           "publishes": {"order": ["<type>", ...], ...}}
 // Parses with the repository's TypeScript (root devDependency); fails on anything it cannot
 // resolve rather than guess.
 import { createRequire } from 'node:module';
@@ -150,7 +152,28 @@ function sharedQueues() {
   return queues;
 }
 
+/** The event types each service publishes: the `producer` of each entry of the contracts'
+ * EVENT_CATALOG (events-contracts/src/catalog.ts). Feeds the services' topic permissions. */
+function publishedTypes() {
+  const out = Object.fromEntries(SERVICES.map((s) => [s, []]));
+  walk(parse(join(root, 'events-contracts/src/catalog.ts')), (n) => {
+    if (!ts.isVariableDeclaration(n) || n.name.getText() !== 'EVENT_CATALOG') return;
+    let init = n.initializer;
+    while (init && (ts.isAsExpression(init) || ts.isSatisfiesExpression(init)))
+      init = init.expression;
+    for (const entry of init.properties) {
+      const producer = entry.initializer.properties.find((p) => p.name?.getText() === 'producer');
+      const service = producer?.initializer.text?.replace(/-service$/, '');
+      if (!out[service]) fail(entry, 'no producer among the services');
+      out[service].push(entry.name.text);
+    }
+  });
+  if (Object.values(out).every((types) => types.length === 0)) throw new Error('no EVENT_CATALOG');
+  return out;
+}
+
 const types = eventTypes();
 const topology = Object.fromEntries(SERVICES.map((s) => [s, serviceTopology(s, types)]));
 topology.shared = sharedQueues();
+topology.publishes = publishedTypes();
 process.stdout.write(`${JSON.stringify(topology, null, 2)}\n`);
