@@ -6,6 +6,12 @@ export const orderEnv = {
   ...authEnv,
   /** A PENDING order older than this is rejected (reason timeout) and cancelled. */
   ORDER_PENDING_TIMEOUT: env.duration({ default: '15m', min: 100 }),
+  /** POST /orders per customer (or per client address without a valid token) per window, per
+   * replica: the answer beyond it is 429 with Retry-After. */
+  ORDER_RATE_LIMIT: env.int({ default: 30, min: 1 }),
+  ORDER_RATE_WINDOW: env.duration({ default: '1m', min: 1000 }),
+  /** PENDING orders a customer may hold at once, across replicas. */
+  ORDER_MAX_OPEN_PER_USER: env.int({ default: 20, min: 1 }),
 } as const;
 
 export type OrderConfig = KitConfig<typeof orderEnv>;

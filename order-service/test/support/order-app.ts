@@ -48,6 +48,9 @@ export function orderEnvFor(
     AUTH_HS256_SECRET: TEST_SECRET,
     AUTH_JWKS_URL: '',
     RETRY_DELAYS: '200ms,500ms',
+    // Most suites place many orders as one customer; the abuse-limit tests set their own limits.
+    ORDER_RATE_LIMIT: '100000',
+    ORDER_MAX_OPEN_PER_USER: '100000',
     ...env,
   };
 }
