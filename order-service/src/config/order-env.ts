@@ -20,3 +20,12 @@ export type OrderConfig = KitConfig<typeof orderEnv>;
 export function sweepIntervalFor(pendingTimeoutMs: number): number {
   return Math.min(30_000, Math.max(100, Math.floor(pendingTimeoutMs / 4)));
 }
+
+/**
+ * How often the sweep's backstop query runs where it is a collection scan (FerretDB): once per
+ * timeout, at least every second, at most every 5 minutes. An order only the backstop finds
+ * (its replica died) expires this much late at most.
+ */
+export function backstopIntervalFor(pendingTimeoutMs: number): number {
+  return Math.min(5 * 60_000, Math.max(1_000, pendingTimeoutMs));
+}

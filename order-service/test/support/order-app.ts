@@ -61,17 +61,35 @@ export async function startOrderApp(
 ): Promise<TestApp> {
   const infra = await testInfra();
   const scope = await infra.scope(name);
-  let app: NestFastifyApplication;
   try {
-    app = await createServiceApp(AppModule, {
-      env: orderEnvFor(scope, env),
-      configure: configureHttp,
-      bodyLimit: BODY_LIMIT_BYTES,
-    });
+    return await startOrderAppIn(scope, env, { ownsScope: true });
   } catch (err) {
     await scope.dispose();
     throw err;
   }
+}
+
+/**
+ * Another replica: the service on an existing scope (same database and vhost, so it competes for
+ * the same queues). Its `close` leaves the scope to its owner.
+ */
+export async function startOrderReplica(
+  scope: TestScope,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
+  return startOrderAppIn(scope, env, { ownsScope: false });
+}
+
+async function startOrderAppIn(
+  scope: TestScope,
+  env: Record<string, string>,
+  { ownsScope }: { ownsScope: boolean },
+): Promise<TestApp> {
+  const app = await createServiceApp(AppModule, {
+    env: orderEnvFor(scope, env),
+    configure: configureHttp,
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
   await app.getHttpAdapter().getInstance().ready();
   const orders = app.get<Model<OrderDocument>>(getModelToken(ORDER_MODEL));
   const keys = app.get<Model<IdempotencyKeyDocument>>(getModelToken(IDEMPOTENCY_KEY_MODEL));
@@ -110,7 +128,7 @@ export async function startOrderApp(
     },
     async close() {
       await app.close();
-      await scope.dispose();
+      if (ownsScope) await scope.dispose();
     },
   };
 }
