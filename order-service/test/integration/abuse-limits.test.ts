@@ -94,6 +94,30 @@ describe('abuse limits', () => {
     await created('cap-race-other');
   });
 
+  it('counts one slot for concurrent retries of one Idempotency-Key', async () => {
+    const user = 'cap-retry';
+    const retries = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        t.request({
+          method: 'POST',
+          url: '/orders',
+          user: { sub: user },
+          headers: { 'idempotency-key': 'one-order' },
+          body: { items: [{ sku: 'LAMP-1', quantity: 1 }] },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      retries.map((r) => r.statusCode),
+      [201, 201, 201, 201, 201],
+      retries.map((r) => r.body).join('\n'),
+    );
+    assert.equal(new Set(retries.map((r) => json<{ id: string }>(r).id)).size, 1);
+    // One of the two slots is taken: one more order fits, the next does not.
+    await created(user);
+    await refusedAsFull(user);
+  });
+
   it('frees the slot when an order is confirmed, rejected or cancelled', async () => {
     const user = 'cap-cycle';
     const [a, b] = [await created(user), await created(user)];
