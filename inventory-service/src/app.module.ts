@@ -25,6 +25,7 @@ import { StockAdjustment, StockAdjustmentSchema } from './persistence/stock-adju
 import { CommitStockService } from './reservations/commit-stock.service';
 import { ReleaseStockService } from './reservations/release-stock.service';
 import { ReserveStockService } from './reservations/reserve-stock.service';
+import { StrayStockSweeper } from './reservations/stray-stock-sweeper';
 import { SwitchableCrashPoints } from './reservations/switchable-crash-points';
 
 @Module({
@@ -53,6 +54,7 @@ import { SwitchableCrashPoints } from './reservations/switchable-crash-points';
     AdjustmentReconciler,
     MongoReservationStore,
     SwitchableCrashPoints,
+    StrayStockSweeper,
     {
       provide: ReserveStockService,
       inject: [MongoReservationStore, SwitchableCrashPoints],

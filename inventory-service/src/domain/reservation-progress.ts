@@ -240,3 +240,16 @@ export function holdsAreOwedBackAfterLostRace(record: ReservationRecord): boolea
   if (record.status === 'committed') return record.settled;
   return record.status === 'refused' || record.status === 'released';
 }
+
+/**
+ * A settled `refused`, `released` or `committed` order has nothing left on any SKU but restock
+ * markers its settle counted (cleared right after). A hold of it, or a restock it does not count,
+ * was left by a late concurrent run that was interrupted before it took it back itself
+ * (holdsAreOwedBackAfterLostRace, the restock undo of decision 0015).
+ */
+export function ownsNoStock(record: ReservationRecord): boolean {
+  if (!record.settled) return false;
+  return (
+    record.status === 'refused' || record.status === 'released' || record.status === 'committed'
+  );
+}

@@ -8,9 +8,11 @@ import {
   markRefused,
   markReleased,
   markReserved,
+  markCommitted,
   markSettled,
   nextOnOrderCancelled,
   nextOnOrderCreated,
+  ownsNoStock,
   owesStockBack,
   startReserving,
   type ReservationRecord,
@@ -124,6 +126,19 @@ describe('reservation progress: what an event makes a run do', () => {
     assert.equal(holdsAreOwedBackAfterLostRace(refused), true);
     assert.equal(holdsAreOwedBackAfterLostRace(released), true);
     assert.equal(holdsAreOwedBackAfterLostRace(markSettled(released)), true);
+  });
+
+  it('says a settled refused, released or committed order owns nothing on any SKU', () => {
+    assert.equal(ownsNoStock(reserving), false);
+    assert.equal(ownsNoStock(reserved), false, 'reserved holds are the order’s own');
+    assert.equal(ownsNoStock(refused), false, 'a run is still returning its holds');
+    assert.equal(ownsNoStock(released), false);
+    assert.equal(ownsNoStock(early), false, 'never held anything');
+    assert.equal(ownsNoStock(markSettled(refused)), true);
+    assert.equal(ownsNoStock(markSettled(released)), true);
+    const committed = markCommitted(reserved);
+    assert.equal(ownsNoStock(committed), false, 'holds are being committed');
+    assert.equal(ownsNoStock(markSettled(committed)), true);
   });
 });
 

@@ -1,6 +1,7 @@
 // POST /orders: validate, price from the catalog copy, store PENDING with order.created.v1 in the
 // same insert. With an Idempotency-Key the key record is written first and names the order id,
-// so a retry after a crash or a concurrent duplicate converges on one order.
+// so a retry after a crash or a concurrent duplicate converges on one order. The order takes one
+// of the customer's open-order slots before it is stored (ORDER_MAX_OPEN_PER_USER).
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { validateCreateOrderRequest } from '../domain/create-order-request';
@@ -23,6 +24,7 @@ import { OrderMetrics } from '../metrics/order-metrics';
 import { CatalogRepository } from '../persistence/catalog.repository';
 import { IdempotencyKeysRepository } from '../persistence/idempotency-keys.repository';
 import { OrdersRepository } from '../persistence/orders.repository';
+import { OpenOrderSlots } from './open-order-slots';
 import { OrderEvents } from './order-events';
 import { PendingDueList } from './pending-due-list';
 
@@ -43,6 +45,7 @@ export class CreateOrderService {
     private readonly metrics: OrderMetrics,
     private readonly events: OrderEvents,
     private readonly pending: PendingDueList,
+    private readonly slots: OpenOrderSlots,
   ) {}
 
   async create(
@@ -133,10 +136,23 @@ export class CreateOrderService {
     // The request's correlation id starts the saga; every later event of the order carries it.
     const correlationId = this.events.currentCorrelationId();
     const cloudEvents = this.events.toCloudEvents(events, now);
-    const result = await this.orders.insert(order, cloudEvents, correlationId);
+    if (!(await this.slots.take(userId, orderId, now))) throw tooManyOpenOrders(this.slots.max);
+    let result: 'inserted' | 'exists';
+    try {
+      result = await this.orders.insert(order, cloudEvents, correlationId);
+    } catch (err) {
+      await this.slots.releaseQuietly(userId, orderId);
+      throw err;
+    }
     if (result === 'exists') {
       const existing = await this.orders.findById(orderId);
-      if (existing) return { order: existing.order, replayed: true };
+      if (existing) {
+        // A concurrent duplicate stored it first; its slot is this one, unless it is done.
+        if (existing.order.status !== OrderStatus.Pending) {
+          await this.slots.releaseQuietly(userId, orderId);
+        }
+        return { order: existing.order, replayed: true };
+      }
     }
     this.pending.add(order.id, order.createdAt);
     this.metrics.entered(OrderStatus.Pending);
@@ -150,6 +166,16 @@ function idempotencyConflict(): ProblemException {
     title: 'Idempotency-Key already used for another request',
     status: 422,
     detail: 'this Idempotency-Key was used with a different body; use a new key for a new order',
+  });
+}
+
+function tooManyOpenOrders(max: number): ProblemException {
+  return new ProblemException({
+    type: problemType('too-many-open-orders'),
+    title: 'Too many open orders',
+    status: 422,
+    detail: `at most ${max} orders may be PENDING at once; place this one when an earlier order is confirmed, rejected or cancelled`,
+    maxOpenOrders: max,
   });
 }
 

@@ -1,10 +1,14 @@
 // Read, decide with the domain, write with a revision guard; on a lost race read and decide
 // again. Every saga step and the customer's cancel go through here, so each is one guarded
-// single-document update and a duplicate decides "unchanged" the second time.
+// single-document update and a duplicate decides "unchanged" the second time. An order that
+// leaves PENDING frees its customer's open-order slot; an order read already past PENDING frees
+// it again (idempotent), which completes a release a crash interrupted once an event or a retry
+// reaches the order.
 import { Injectable } from '@nestjs/common';
 import { OrderStatus, sagaOutcome, type Order, type Transition } from '../domain/order';
 import { OrderMetrics } from '../metrics/order-metrics';
 import { OrdersRepository } from '../persistence/orders.repository';
+import { OpenOrderSlots } from './open-order-slots';
 import { OrderEvents } from './order-events';
 import { PendingDueList } from './pending-due-list';
 
@@ -25,6 +29,7 @@ export class OrderTransitions {
     private readonly events: OrderEvents,
     private readonly metrics: OrderMetrics,
     private readonly pending: PendingDueList,
+    private readonly slots: OpenOrderSlots,
   ) {}
 
   async apply(
@@ -37,13 +42,21 @@ export class OrderTransitions {
         this.pending.remove(orderId);
         return { kind: 'not_found' };
       }
-      if (stored.order.status !== OrderStatus.Pending) this.pending.remove(orderId);
+      if (stored.order.status !== OrderStatus.Pending) {
+        this.pending.remove(orderId);
+        await this.slots.releaseQuietly(stored.order.userId, orderId);
+      }
       const now = new Date();
       const t = decide(stored.order, now);
       if (t.kind !== 'changed') return { ...t, order: stored.order };
       const events = this.events.toCloudEvents(t.events, now, stored.correlationId);
       if (!(await this.orders.saveTransition(stored, t.order, events))) continue;
-      if (t.order.status !== OrderStatus.Pending) this.pending.remove(orderId);
+      if (t.order.status !== OrderStatus.Pending) {
+        this.pending.remove(orderId);
+        if (stored.order.status === OrderStatus.Pending) {
+          await this.slots.releaseQuietly(stored.order.userId, orderId);
+        }
+      }
       if (t.order.status !== stored.order.status) this.metrics.entered(t.order.status);
       const outcome = sagaOutcome(stored.order, t.order);
       if (outcome !== undefined) this.metrics.sagaEnded(outcome, stored.order.createdAt, now);

@@ -1,6 +1,9 @@
 // Wires the order use cases: persistence, HTTP controllers, services, event handlers, sweepers.
 import { Module } from '@nestjs/common';
-import { JwtAuthGuard, jwtVerifierProvider } from '@eventshop/service-kit';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { JwtAuthGuard, jwtVerifierProvider, KIT_CONFIG } from '@eventshop/service-kit';
+import type { OrderConfig } from '../config/order-env';
+import { CreateOrderRateLimitGuard } from '../http/orders/create-order-rate-limit.guard';
 import { ProductUpdatedHandler } from '../messaging/product-updated.handler';
 import {
   InventoryReservedHandler,
@@ -18,10 +21,13 @@ import { CreateIndexes } from '../persistence/create-indexes';
 import { CATALOG_MODEL, catalogSchema } from '../persistence/catalog.schema';
 import { IDEMPOTENCY_KEY_MODEL, idempotencyKeySchema } from '../persistence/idempotency-key.schema';
 import { IdempotencyKeysRepository } from '../persistence/idempotency-keys.repository';
+import { OPEN_ORDERS_MODEL, openOrdersSchema } from '../persistence/open-orders.schema';
+import { OpenOrdersRepository } from '../persistence/open-orders.repository';
 import { ORDER_MODEL, orderSchema } from '../persistence/order.schema';
 import { OrdersRepository } from '../persistence/orders.repository';
 import { CancelOrderService } from './cancel-order.service';
 import { CreateOrderService } from './create-order.service';
+import { OpenOrderSlots } from './open-order-slots';
 import { OrderTransitions } from './order-transitions';
 import { QueryOrdersService } from './query-orders.service';
 import { ExpirePendingOrdersService } from './expire-pending-orders.service';
@@ -32,10 +38,19 @@ export const ORDER_MODELS = [
   { name: ORDER_MODEL, schema: orderSchema },
   { name: CATALOG_MODEL, schema: catalogSchema },
   { name: IDEMPOTENCY_KEY_MODEL, schema: idempotencyKeySchema },
+  { name: OPEN_ORDERS_MODEL, schema: openOrdersSchema },
 ];
 
 @Module({
-  imports: [MongooseModule.forFeature(ORDER_MODELS)],
+  imports: [
+    MongooseModule.forFeature(ORDER_MODELS),
+    ThrottlerModule.forRootAsync({
+      inject: [KIT_CONFIG],
+      useFactory: (config: OrderConfig) => ({
+        throttlers: [{ ttl: config.ORDER_RATE_WINDOW, limit: config.ORDER_RATE_LIMIT }],
+      }),
+    }),
+  ],
   controllers: [
     CreateOrderController,
     ListOrdersController,
@@ -46,6 +61,7 @@ export const ORDER_MODELS = [
     CreateIndexes,
     jwtVerifierProvider,
     JwtAuthGuard,
+    CreateOrderRateLimitGuard,
     OrderMetrics,
     OrderEvents,
     ProductUpdatedHandler,
@@ -54,6 +70,8 @@ export const ORDER_MODELS = [
     OrdersRepository,
     CatalogRepository,
     IdempotencyKeysRepository,
+    OpenOrdersRepository,
+    OpenOrderSlots,
     OrderTransitions,
     CreateOrderService,
     QueryOrdersService,

@@ -1,4 +1,5 @@
-// The pending-timeout path with the real sweeper: ORDER_PENDING_TIMEOUT=1s here.
+// The pending-timeout path with the real sweeper: ORDER_PENDING_TIMEOUT=1s here, and one open
+// order per customer (ORDER_MAX_OPEN_PER_USER=1), freed when the order times out.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '@eventshop/service-kit/testing';
@@ -9,7 +10,10 @@ describe('pending timeout', () => {
   let t: TestApp;
   let broker: Broker;
   before(async () => {
-    t = await startOrderApp('order-pending-timeout', { ORDER_PENDING_TIMEOUT: '1s' });
+    t = await startOrderApp('order-pending-timeout', {
+      ORDER_PENDING_TIMEOUT: '1s',
+      ORDER_MAX_OPEN_PER_USER: '1',
+    });
     broker = await connectBroker(t.scope.env.AMQP_URL);
     await t.seedCatalog([{ sku: 'CLOCK-1', priceMinor: 4200 }]);
   });
@@ -19,13 +23,15 @@ describe('pending timeout', () => {
     await t?.close();
   });
 
-  async function create(): Promise<string> {
-    const res = await t.request({
+  const post = (sub = 'alice') =>
+    t.request({
       method: 'POST',
       url: '/orders',
-      user: {},
+      user: { sub },
       body: { items: [{ sku: 'CLOCK-1', quantity: 1 }] },
     });
+  async function create(sub = 'alice'): Promise<string> {
+    const res = await post(sub);
     assert.equal(res.statusCode, 201, res.body);
     return json<{ id: string }>(res).id;
   }
@@ -78,5 +84,16 @@ describe('pending timeout', () => {
         .join(),
       'order.confirmed.v1',
     );
+  });
+
+  it("an expired order frees its customer's open-order slot", async () => {
+    const id = await create('bob');
+    const second = await post('bob');
+    assert.equal(second.statusCode, 422, second.body);
+    await waitFor('timed out', async () => {
+      const res = await t.request({ method: 'GET', url: `/orders/${id}`, user: { sub: 'bob' } });
+      return json<{ status: string }>(res).status === 'REJECTED';
+    });
+    await create('bob');
   });
 });

@@ -48,6 +48,9 @@ export function orderEnvFor(
     AUTH_HS256_SECRET: TEST_SECRET,
     AUTH_JWKS_URL: '',
     RETRY_DELAYS: '200ms,500ms',
+    // Most suites place many orders as one customer; the abuse-limit tests set their own limits.
+    ORDER_RATE_LIMIT: '100000',
+    ORDER_MAX_OPEN_PER_USER: '100000',
     ...env,
   };
 }
@@ -58,17 +61,35 @@ export async function startOrderApp(
 ): Promise<TestApp> {
   const infra = await testInfra();
   const scope = await infra.scope(name);
-  let app: NestFastifyApplication;
   try {
-    app = await createServiceApp(AppModule, {
-      env: orderEnvFor(scope, env),
-      configure: configureHttp,
-      bodyLimit: BODY_LIMIT_BYTES,
-    });
+    return await startOrderAppIn(scope, env, { ownsScope: true });
   } catch (err) {
     await scope.dispose();
     throw err;
   }
+}
+
+/**
+ * Another replica: the service on an existing scope (same database and vhost, so it competes for
+ * the same queues). Its `close` leaves the scope to its owner.
+ */
+export async function startOrderReplica(
+  scope: TestScope,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
+  return startOrderAppIn(scope, env, { ownsScope: false });
+}
+
+async function startOrderAppIn(
+  scope: TestScope,
+  env: Record<string, string>,
+  { ownsScope }: { ownsScope: boolean },
+): Promise<TestApp> {
+  const app = await createServiceApp(AppModule, {
+    env: orderEnvFor(scope, env),
+    configure: configureHttp,
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
   await app.getHttpAdapter().getInstance().ready();
   const orders = app.get<Model<OrderDocument>>(getModelToken(ORDER_MODEL));
   const keys = app.get<Model<IdempotencyKeyDocument>>(getModelToken(IDEMPOTENCY_KEY_MODEL));
@@ -107,7 +128,7 @@ export async function startOrderApp(
     },
     async close() {
       await app.close();
-      await scope.dispose();
+      if (ownsScope) await scope.dispose();
     },
   };
 }

@@ -4,16 +4,17 @@ import type { FastifyReply } from 'fastify';
 import { CreateOrderService } from '../../orders/create-order.service';
 import { CurrentUser, JwtAuthGuard, type Principal } from '@eventshop/service-kit';
 import { ApiProblemResponses } from '../problem/api-problem-responses';
+import { CreateOrderRateLimitGuard } from './create-order-rate-limit.guard';
 import { CreateOrderRequestDto, OrderDto, toOrderDto } from './order.dto';
 
 @ApiTags('orders')
 @ApiBearerAuth()
 @Controller('orders')
-@UseGuards(JwtAuthGuard)
 export class CreateOrderController {
   constructor(private readonly service: CreateOrderService) {}
 
   @Post()
+  @UseGuards(CreateOrderRateLimitGuard, JwtAuthGuard)
   @HttpCode(201)
   @ApiBody({ type: CreateOrderRequestDto })
   @ApiHeader({
@@ -23,7 +24,7 @@ export class CreateOrderController {
       'Retry-safe creation: the same key and body within 24 h return the same order; the same key with another body is refused (422).',
   })
   @ApiCreatedResponse({ type: OrderDto, description: 'The order, PENDING until inventory answers' })
-  @ApiProblemResponses(400, 401, 403, 413, 415, 422)
+  @ApiProblemResponses(400, 401, 403, 413, 415, 422, 429)
   async create(
     @CurrentUser() principal: Principal,
     @Body() body: unknown,

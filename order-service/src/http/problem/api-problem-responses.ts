@@ -12,7 +12,8 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'The order is not in a state that allows this',
   413: 'Body too large',
   415: 'Body is not application/json',
-  422: 'Understood but refused (unknown or inactive SKU, reused Idempotency-Key)',
+  422: 'Understood but refused (unknown or inactive SKU, reused Idempotency-Key, too many open orders)',
+  429: 'Too many requests from this customer; retry after the Retry-After seconds',
 };
 
 export function ApiProblemResponses(...statuses: number[]) {

@@ -1,0 +1,83 @@
+// Open-order slots per customer, each change one guarded write by `_id` (the user id). Taking a
+// slot is guarded by `count < max` and by the order not holding one already; releasing is
+// guarded by the order holding one, so a repeated release (a redelivered event, a retried
+// cancel, the repair) changes nothing.
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { GuardedWrites } from '@eventshop/service-kit';
+import { isDuplicateKeyError } from './mongo-errors';
+import { OPEN_ORDERS_MODEL, type OpenOrdersDocument } from './open-orders.schema';
+
+export type TakeResult =
+  | { kind: 'taken' }
+  /** The customer holds `max` slots already: these (order id → taken at). */
+  | { kind: 'full'; slots: Map<string, Date> };
+
+@Injectable()
+export class OpenOrdersRepository {
+  constructor(
+    @InjectModel(OPEN_ORDERS_MODEL) private readonly model: Model<OpenOrdersDocument>,
+    private readonly guarded: GuardedWrites,
+  ) {}
+
+  async take(userId: string, orderId: string, max: number, now: Date): Promise<TakeResult> {
+    const slot = slotPath(orderId);
+    // Two rounds at most: the second only after losing the race to create the document.
+    for (let round = 0; round < 2; round++) {
+      const taken = await this.guarded.updateOne(
+        this.model.collection,
+        userId,
+        { count: { $lt: max }, [slot]: { $exists: false } },
+        { $inc: { count: 1 }, $set: { [slot]: now } },
+      );
+      if (taken.matchedCount === 1) return { kind: 'taken' };
+      const doc = await this.find(userId);
+      if (doc === null) {
+        try {
+          await this.model.collection.insertOne({
+            _id: userId,
+            count: 1,
+            slots: { [orderId]: now },
+          } as never);
+          return { kind: 'taken' };
+        } catch (err) {
+          if (isDuplicateKeyError(err)) continue;
+          throw err;
+        }
+      }
+      // A creation retried under the same order id holds its slot already.
+      if (doc.slots[orderId] !== undefined) return { kind: 'taken' };
+      if (doc.count < max) continue;
+      return {
+        kind: 'full',
+        slots: new Map(Object.entries(doc.slots).map(([id, at]) => [id, new Date(at)])),
+      };
+    }
+    // The document changed under both rounds: the cap was reached meanwhile, or nearly so.
+    return { kind: 'full', slots: new Map() };
+  }
+
+  /** Frees the order's slot; false when it held none (released before, or never taken). */
+  async release(userId: string, orderId: string): Promise<boolean> {
+    const slot = slotPath(orderId);
+    const released = await this.guarded.updateOne(
+      this.model.collection,
+      userId,
+      { [slot]: { $exists: true } },
+      { $inc: { count: -1 }, $unset: { [slot]: '' } },
+    );
+    return released.matchedCount === 1;
+  }
+
+  async find(userId: string): Promise<OpenOrdersDocument | null> {
+    return this.model.collection.findOne({
+      _id: userId,
+    } as never) as Promise<OpenOrdersDocument | null>;
+  }
+}
+
+/** Order ids are UUIDs (no `.` or leading `$`), so they are safe as field names. */
+function slotPath(orderId: string): string {
+  return `slots.${orderId}`;
+}
