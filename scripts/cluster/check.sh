@@ -11,17 +11,20 @@
 #   test       helm test: an order through the ingress, CONFIRMED, its e-mail in Mailpit
 #   disruption orders through the ingress while an order-service pod is deleted and the broker's
 #              pod restarted: all CONFIRMED and mailed, every DLQ empty (scripts/cluster/disruption.mjs)
-#   resources  the RabbitmqCluster, Queue and User custom resources reconciled
+#   resources  the RabbitmqCluster, Queue, User, Permission and TopicPermission resources reconciled
 #   uninstall  helm uninstall, the namespace gone, no stuck finalizers
 # Prints a table of steps, their time and result; exits non-zero on the first failure.
+# `check.sh prepare` runs the steps up to the operators and creates what the app chart needs
+# (namespace, Secrets, volume) without installing it: for `scripts/cluster.sh skaffold`.
 # Environment: HELM_CHARTS_DIR (the mirrored upstream charts, default ../shared/helm-charts),
 # AVAILABLE_TIMEOUT (s, default 600), DELETE_TIMEOUT (s, default 180), KEEP=1 leaves the release,
 # DISRUPTION_ORDERS (default 60).
-# BROKER_310_PATCH=1: install the broker for RabbitMQ 3.10 (the only RabbitMQ here) through the
-# chart's values: rabbitmq.cluster.defaultQueueType empty (3.10 does not know `default_queue_type`
-# and does not boot with it) and a TCP startup probe in rabbitmq.cluster.override (the operator's
-# probe GETs /api/health/checks/reached-target-cluster-size, which 3.10 answers with 404). The
-# table says so; without it the check fails at `available` and prints the broker's error.
+# BROKER_310_PATCH=1: install the broker for RabbitMQ 3.10 (the only RabbitMQ here) with the
+# chart values of infra/cluster/values-broker-310.yaml: rabbitmq.cluster.defaultQueueType empty
+# (3.10 does not know `default_queue_type` and does not boot with it) and a TCP startup probe in
+# rabbitmq.cluster.override (the operator's probe GETs
+# /api/health/checks/reached-target-cluster-size, which 3.10 answers with 404). The table says
+# so; without it the check fails at `available` and prints the broker's error.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/scripts/cluster/build.sh"
@@ -172,11 +175,9 @@ spec:
 YAML
 }
 
-# A TCP startup probe for a RabbitMQ 3.10 broker (BROKER_310_PATCH=1).
-BROKER_310_OVERRIDE='rabbitmq.cluster.override={"statefulSet":{"spec":{"template":{"spec":{"containers":[
-  {"name":"rabbitmq","startupProbe":{"tcpSocket":{"port":5672},"periodSeconds":5,"failureThreshold":60}}]}}}}}'
-
-app() {
+# What the app chart expects to exist on this cluster: its namespace, the external MongoDB's
+# connection Secrets (FerretDB in eventshop-data) and the broker's volume.
+app_prerequisites() {
   kubectl create namespace "$NS" --dry-run=client -o yaml | kubectl apply -f -
   local svc db
   for svc in order inventory notification; do
@@ -186,9 +187,13 @@ app() {
       --dry-run=client -o yaml | kubectl apply -f -
   done
   broker_volume
+}
+
+app() {
+  app_prerequisites
   local extra=()
   if [[ ${BROKER_310_PATCH:-} == 1 ]]; then
-    extra=(--set rabbitmq.cluster.defaultQueueType= --set-json "$BROKER_310_OVERRIDE")
+    extra=(-f "$ROOT/infra/cluster/values-broker-310.yaml")
     RESULT_NOTE="broker values for RabbitMQ 3.10"
   fi
   helm upgrade --install "$RELEASE" "$ROOT/helm/eventshop" --namespace "$NS" \
@@ -220,7 +225,7 @@ available() {
       }
     done
   done
-  kubectl -n "$NS" get pods -o wide
+  kubectl get pods -A -o wide
   RESULT_NOTE="limit ${AVAILABLE_TIMEOUT}s"
 }
 
@@ -273,12 +278,15 @@ disruption() {
 
 resources() {
   local kind
-  for kind in rabbitmqclusters queues users; do
+  for kind in rabbitmqclusters queues users permissions topicpermissions; do
     kubectl -n "$NS" get "$kind" -o custom-columns='NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,RECONCILED:.status.conditions[?(@.type=="ReconcileSuccess")].status'
   done
   kubectl -n "$NS" wait --for=condition=ReconcileSuccess rabbitmqcluster --all --timeout=60s
   kubectl -n "$NS" wait --for=condition=Ready queues --all --timeout=60s
   kubectl -n "$NS" wait --for=condition=Ready users --all --timeout=60s
+  kubectl -n "$NS" wait --for=condition=Ready permissions --all --timeout=60s
+  kubectl -n "$NS" wait --for=condition=Ready topicpermissions --all --timeout=60s
+  RESULT_NOTE="$(kubectl -n "$NS" get queues,users,permissions,topicpermissions -o name | wc -l) topology objects Ready"
 }
 
 uninstall() {
@@ -301,9 +309,14 @@ run images "images into the cluster's containerd" images
 run data "FerretDB and Mailpit (namespace eventshop-data)" data_services
 run ingress "Traefik ingress controller (namespace eventshop-ingress)" ingress
 run operators "helm install eventshop-operators (RabbitMQ operators from local images)" operators
+# `prepare`: everything the app chart needs, for a deployment by other means (skaffold).
+if [[ ${1:-} == prepare ]]; then
+  run prepare "namespace, database Secrets, broker volume" app_prerequisites
+  exit 0
+fi
 run app "helm install eventshop (local values)" app
 run available "every Deployment and StatefulSet available" available
 run test "helm test (an order through the ingress)" helm_test
 run disruption "orders while an order-service pod and the broker restart" disruption
-run resources "RabbitmqCluster, Queue and User reconciled" resources
+run resources "RabbitmqCluster, Queue, User, Permission, TopicPermission reconciled" resources
 [[ ${KEEP:-} == 1 ]] || run uninstall "helm uninstall, namespace gone" uninstall

@@ -153,11 +153,15 @@ async function main() {
   const disruption = disrupt(timeline);
   const placed = [];
   for (let n = 1; n <= ORDERS; n++) {
-    placed.push(placeOrder(n, stats));
+    // Settled later, together; a failure is reported, not thrown while others are in flight.
+    placed.push(placeOrder(n, stats).catch((error) => ({ n, error: error.message })));
     await sleep(1000 / RATE);
   }
-  const orders = await Promise.all(placed);
+  const results = await Promise.all(placed);
   await disruption;
+  const refused = results.filter((r) => r.error);
+  for (const r of refused) console.log(`NOT ACCEPTED: order ${r.n}: ${r.error}`);
+  const orders = results.filter((r) => !r.error);
   log(
     `${orders.length} orders accepted; retries by status: ${JSON.stringify(Object.fromEntries(stats.retries))}`,
   );
@@ -179,7 +183,7 @@ async function main() {
   const notConfirmed = orders.filter((_, i) => statuses[i] !== 'CONFIRMED');
   console.log('\ntimeline:');
   for (const line of timeline) console.log(`  ${line}`);
-  console.log(`\norders accepted     ${orders.length}`);
+  console.log(`\norders accepted     ${orders.length} of ${ORDERS}`);
   console.log(`orders CONFIRMED    ${orders.length - notConfirmed.length}`);
   console.log(`confirmation mails  ${orders.length - unmailed.length}`);
   console.log(`settled after       ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -189,7 +193,7 @@ async function main() {
   console.log(
     `RESULT ${orders.length} orders, ${orders.length - notConfirmed.length} confirmed, ${orders.length - unmailed.length} mailed`,
   );
-  return notConfirmed.length === 0 && unmailed.length === 0;
+  return refused.length === 0 && notConfirmed.length === 0 && unmailed.length === 0;
 }
 
 main().then(
