@@ -87,12 +87,15 @@ images-smoke: infra-up ## run each service image as Kubernetes does (non-root, r
 bench: infra-up ## benchmark POST /orders and the saga against three baselines; results in bench/results (about 6 min; BENCH_STEPS, BENCH_DURATION)
 	@bash bench/run.sh
 
-.PHONY: cluster-up cluster-down cluster-status cluster-check
+.PHONY: cluster-up cluster-down cluster-status cluster-check cluster-skaffold
 cluster-up: ## a single-node Kubernetes cluster on this machine, built once (root); KUBECONFIG=.local/cluster/kubeconfig
 	@bash scripts/cluster.sh up
 cluster-down: ## stop the local cluster, remove its pods, network and data (binaries and images stay)
 	@bash scripts/cluster.sh down
 cluster-status: ## the local cluster's processes and node
 	@bash scripts/cluster.sh status
-cluster-check: ## the charts on the local cluster: operators, app, all available, helm test + e-mail, CRs, uninstall
+cluster-check: ## the charts on the local cluster: Traefik, operators, app, all available, helm test through the ingress + e-mail, disruption, CRs, uninstall
 	@bash scripts/cluster.sh check
+
+cluster-skaffold: ## skaffold run -p local on the local cluster (skaffold and its Helm 3 built once; the cluster prepared first)
+	@bash scripts/cluster.sh skaffold

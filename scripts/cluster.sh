@@ -6,6 +6,8 @@
 #   cluster.sh down     stop everything, remove the pods, their network and the cluster's data
 #   cluster.sh status   one line per component and `kubectl get nodes`
 #   cluster.sh check    the chart on the cluster (scripts/cluster/check.sh)
+#   cluster.sh prepare  what the app chart needs on the cluster (data services, ingress, operators)
+#   cluster.sh skaffold skaffold run -p local against this cluster (skaffold built once)
 #
 # Network: the control plane listens on loopback; the API server and the kubelet on the node's
 # address, which is the gateway of the cluster's own bridge (pods cannot reach loopback). Pods
@@ -341,15 +343,58 @@ status() {
   return 0
 }
 
+# The image skaffold built (SKAFFOLD_IMAGE, e.g. eventshop/order-service:<tag>) from podman into
+# the cluster's containerd, under the name a pod spec without registry resolves to (docker.io/…):
+# what skaffold itself does for kind and minikube.
+import_image() {
+  local image=${1:-${SKAFFOLD_IMAGE:-}} first
+  [[ -n $image ]] || die "usage: cluster.sh import-image IMAGE (or SKAFFOLD_IMAGE set)"
+  first=${image%%/*}
+  [[ $first == *.* || $first == *:* || $first == localhost ]] || image=docker.io/$image
+  # Built through podman's Docker API the image is docker.io/…; by podman itself, localhost/….
+  local conf stored
+  conf=$(bash "$ROOT/scripts/podman.sh" conf)
+  for stored in "$image" "localhost/${image#docker.io/}"; do
+    CONTAINERS_CONF=$conf podman image exists "$stored" && break
+  done
+  CONTAINERS_CONF=$conf podman image exists "$stored" || die "image $image is not in podman's store"
+  step "importing $stored into the cluster as $image"
+  CONTAINERS_CONF=$conf podman save "$stored" | ctr_ images import -
+  [[ $stored == "$image" ]] || ctr_ images tag --force "$stored" "$image" >/dev/null
+  # Without a registry to push to, skaffold deploys the image by its id as the tag.
+  local id
+  id=$(CONTAINERS_CONF=$conf podman image inspect --format '{{.Id}}' "$stored")
+  ctr_ images tag --force "$stored" "${image%:*}:${id#sha256:}" >/dev/null
+}
+
+# skaffold run -p local on this cluster: the profile `eventshop-local-cluster` (skaffold.yaml)
+# activates itself for this kubeconfig's context; the cluster is prepared first. No artifact
+# cache: an image skaffold takes from its cache skips the hook that imports it into the cluster
+# (podman's layer cache keeps rebuilds short).
+run_skaffold() {
+  build_skaffold
+  bash "$ROOT/scripts/cluster/check.sh" prepare
+  local line
+  while IFS= read -r line; do export "${line?}"; done < <(bash "$ROOT/scripts/infra.sh" env)
+  step "skaffold run -p local $* (images through podman, imported into the cluster)"
+  (cd "$ROOT" && PATH="$TOOLS/helm3:$PATH" skaffold run -p local --kube-context eventshop-local --cache-artifacts=false "$@")
+}
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
   check) exec bash "$ROOT/scripts/cluster/check.sh" ;;
+  prepare) exec bash "$ROOT/scripts/cluster/check.sh" prepare ;;
+  import-image) import_image "${2:-}" ;;
+  skaffold)
+    shift
+    run_skaffold "$@"
+    ;;
   build)
     build_node_binaries
     build_coredns
     build_pause
     ;;
-  *) die "usage: $0 up|down|status|check" ;;
+  *) die "usage: $0 up|down|status|check|prepare|skaffold|import-image IMAGE" ;;
 esac

@@ -379,7 +379,8 @@ LABEL_KINDS = {"Service", "Namespace"}
 
 def cmd_names(args):
     """The chart's own objects: a DNS label of at most 63 characters. Objects of the operator
-    charts: what Kubernetes requires of their kind (their names are the upstream charts')."""
+    charts: what Kubernetes requires of their kind (their names are the upstream charts').
+    Every label value of every object (and pod template) is a valid label value."""
     failures, total = [], 0
     for manifest in args.manifests:
         # Objects the operators make for the chart's custom resources carry names the chart chose.
@@ -398,7 +399,25 @@ def cmd_names(args):
                 rule = "a DNS subdomain (lowercase)"
             if not ok:
                 failures.append(f"{ident(obj)} ({len(name)} characters): not {rule}")
+            for path, value in label_values(obj):
+                total += 1
+                if not (LABEL_VALUE.fullmatch(value) and len(value) <= 63):
+                    failures.append(f"{ident(obj)} {path}={value!r} ({len(value)} characters): not a label value"
+                                    " (at most 63 of [-A-Za-z0-9_.], alphanumeric at both ends)")
     return result(total - len(failures), total, failures)
+
+
+LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+
+
+def label_values(obj):
+    """(path, value) of the object's labels and its pod template's."""
+    out = [(f"metadata.labels.{k}", str(v)) for k, v in (obj.get("metadata", {}).get("labels") or {}).items()]
+    template = (obj.get("spec") or {}).get("template") if isinstance(obj.get("spec"), dict) else None
+    if isinstance(template, dict):
+        labels = (template.get("metadata") or {}).get("labels") or {}
+        out += [(f"spec.template.metadata.labels.{k}", str(v)) for k, v in labels.items()]
+    return out
 
 
 def operator_made_secrets(objects):

@@ -5,6 +5,7 @@
 #   build_operators       the RabbitMQ cluster and messaging topology operators
 #   build_pause           the pods' sandbox binary (infra/cluster/pause)
 #   build_traefik         the ingress controller (Traefik, Go module)
+#   build_skaffold        skaffold and the Helm 3 it needs (Go modules), for `scripts/cluster.sh skaffold`
 # shellcheck shell=bash
 
 KUBERNETES_VERSION=$(bash "$ROOT/scripts/k8s-tools.sh" kubernetes-version)
@@ -13,6 +14,10 @@ RABBITMQ_CLUSTER_OPERATOR_VERSION=${RABBITMQ_CLUSTER_OPERATOR_VERSION:-v2.22.1}
 RABBITMQ_TOPOLOGY_OPERATOR_VERSION=${RABBITMQ_TOPOLOGY_OPERATOR_VERSION:-v1.20.1}
 # v3.7 pins a fork of go-http-auth that the Go module proxy does not serve; v3.6 builds as released.
 TRAEFIK_VERSION=${TRAEFIK_VERSION:-v3.6.12}
+SKAFFOLD_VERSION=${SKAFFOLD_VERSION:-v2.16.1}
+# skaffold v2.16 (the newest the Go module proxy serves) runs `helm version --client` and passes
+# an executable as --post-renderer, both gone in Helm 4: it gets a Helm 3 of its own.
+SKAFFOLD_HELM_VERSION=${SKAFFOLD_HELM_VERSION:-v3.21.4}
 NODE_BINARIES=(kubelet kube-controller-manager kube-scheduler kube-proxy)
 BUILD_LOG="$LOG/cluster-build.log"
 
@@ -103,17 +108,14 @@ build_pause() {
   logged "$BUILD_LOG" gcc -Os -static -s -o "$TOOLS/bin/pause" "$src"
 }
 
-# Traefik's own module (its go.mod has local replace lines, so neither `go install` nor a tools
-# module builds it): a writable copy of the module's source, built as its Makefile does minus
-# the web UI's npm build (the UI stays off).
-build_traefik() {
-  local v=$TRAEFIK_VERSION dir="$TOOLS/src/traefik-$TRAEFIK_VERSION" mod
-  have_bin traefik "$v" && return 0
-  step "building Traefik $v (Go module github.com/traefik/traefik/v3; a cold build takes 15-30 min, log: $(rel "$BUILD_LOG"))"
+# A module whose go.mod has replace lines (local ones too), which neither `go install` nor a
+# tools module honours: a writable copy of its source, built in place.
+build_module_copy() { # name module version package ldflags
+  local name=$1 module=$2 v=$3 pkg=$4 ldflags=$5 dir="$TOOLS/src/$1-$3" mod
   if [[ ! -f $dir/go.mod ]]; then
-    mod=$(go mod download -json "github.com/traefik/traefik/v3@$v" 2>>"$BUILD_LOG" |
+    mod=$(go mod download -json "$module@$v" 2>>"$BUILD_LOG" |
       python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') ||
-      die "could not download Traefik $v (log: $(rel "$BUILD_LOG"))"
+      die "could not download $module $v (log: $(rel "$BUILD_LOG"))"
     rm -rf "$dir"
     cp -r "$mod" "$dir"
     chmod -R u+w "$dir"
@@ -121,7 +123,28 @@ build_traefik() {
   (
     cd "$dir"
     logged "$BUILD_LOG" env CGO_ENABLED=0 GOFLAGS=-mod=mod nice -n 19 go build -trimpath \
-      -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$v" -o "$TOOLS/bin/traefik" ./cmd/traefik
+      -ldflags "$ldflags" -o "$TOOLS/bin/$name" "$pkg"
   )
-  mark_bin traefik "$v"
+  mark_bin "$name" "$v"
+}
+
+# Traefik, built as its Makefile does minus the web UI's npm build (the UI stays off).
+build_traefik() {
+  have_bin traefik "$TRAEFIK_VERSION" && return 0
+  step "building Traefik $TRAEFIK_VERSION (Go module github.com/traefik/traefik/v3; a cold build takes 15-30 min, log: $(rel "$BUILD_LOG"))"
+  build_module_copy traefik github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" ./cmd/traefik \
+    "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION"
+}
+
+build_skaffold() {
+  if [[ ! -x $TOOLS/helm3/helm || ! -f $TOOLS/helm3/.helm-$SKAFFOLD_HELM_VERSION ]]; then
+    step "installing Helm $SKAFFOLD_HELM_VERSION for skaffold (go install helm.sh/helm/v3/cmd/helm; log: $(rel "$BUILD_LOG"))"
+    mkdir -p "$TOOLS/helm3"
+    logged "$BUILD_LOG" env GOBIN="$TOOLS/helm3" nice -n 19 go install "helm.sh/helm/v3/cmd/helm@$SKAFFOLD_HELM_VERSION"
+    touch "$TOOLS/helm3/.helm-$SKAFFOLD_HELM_VERSION"
+  fi
+  have_bin skaffold "$SKAFFOLD_VERSION" && return 0
+  step "building skaffold $SKAFFOLD_VERSION (Go module github.com/GoogleContainerTools/skaffold/v2; a cold build takes 15-30 min, log: $(rel "$BUILD_LOG"))"
+  build_module_copy skaffold github.com/GoogleContainerTools/skaffold/v2 "$SKAFFOLD_VERSION" ./cmd/skaffold \
+    "-s -w -X github.com/GoogleContainerTools/skaffold/v2/pkg/skaffold/version.version=$SKAFFOLD_VERSION"
 }

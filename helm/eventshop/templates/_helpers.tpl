@@ -196,3 +196,9 @@ random one. Alphanumeric, so it can be placed into a URL unescaped.
 {{- define "eventshop.testRenderable" -}}
 {{- if and .Values.tests.enabled (or (eq .Values.auth.mode "hs256") .Values.tests.tokenSecret) }}true{{ end }}
 {{- end }}
+
+{{/* An image tag as a label value: at most 63 characters, alphanumeric at both ends (a tag
+may be longer, e.g. skaffold's 64-character image ids). */}}
+{{- define "eventshop.versionLabel" -}}
+{{- . | toString | trunc 63 | trimAll "-_." }}
+{{- end }}

@@ -53,7 +53,7 @@ metadata:
   labels:
     {{- include "eventshop.labels" $root | nindent 4 }}
     app.kubernetes.io/component: {{ $component }}
-    app.kubernetes.io/version: {{ $svc.image.tag | quote }}
+    app.kubernetes.io/version: {{ include "eventshop.versionLabel" $svc.image.tag | quote }}
 spec:
   {{- if not $svc.autoscaling.enabled }}
   replicas: {{ $svc.replicas }}
@@ -72,7 +72,7 @@ spec:
       labels:
         {{- include "eventshop.labels" $root | nindent 8 }}
         app.kubernetes.io/component: {{ $component }}
-        app.kubernetes.io/version: {{ $svc.image.tag | quote }}
+        app.kubernetes.io/version: {{ include "eventshop.versionLabel" $svc.image.tag | quote }}
       annotations:
         # Existing Secrets the pod reads: `helm upgrade` after a rotation rolls the pods.
         checksum/external-secrets: {{ include "eventshop.externalSecretsChecksum" (dict "root" $root "name" $name) }}
