@@ -7,9 +7,8 @@
 // MAIL_URL (Mailpit's API), AUTH_HS256_SECRET, AUTH_ISSUER, AUTH_AUDIENCE, NAMESPACE, RELEASE,
 // KUBECONFIG; ORDERS (default 60), RATE (orders/s, default 2), SETTLE_SECONDS (default 300).
 import { execFile } from 'node:child_process';
-import crypto from 'node:crypto';
-import http from 'node:http';
 import { promisify } from 'node:util';
+import { call as request, hs256Token } from '../../helm/eventshop/files/api-client.mjs';
 
 const env = process.env;
 const ORDERS = Number(env.ORDERS ?? 60);
@@ -22,50 +21,17 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const at = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;
 const log = (line) => console.log(`[disruption ${at()}] ${line}`);
 const kubectl = (...args) => promisify(execFile)('kubectl', ['-n', env.NAMESPACE, ...args]);
+const auth = {
+  secret: env.AUTH_HS256_SECRET,
+  issuer: env.AUTH_ISSUER,
+  audience: env.AUTH_AUDIENCE,
+  ttlSeconds: 3600,
+};
+const token = (claims) => hs256Token(auth, claims);
 
-function token(claims) {
-  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({
-    iss: env.AUTH_ISSUER,
-    aud: env.AUTH_AUDIENCE,
-    iat: now,
-    exp: now + 3600,
-    ...claims,
-  })}`;
-  const signature = crypto
-    .createHmac('sha256', env.AUTH_HS256_SECRET)
-    .update(body)
-    .digest('base64url');
-  return `${body}.${signature}`;
-}
-
-// node:http: fetch does not let a caller set the Host header the Ingress routes on.
-function call(method, url, { token: bearer, body, host, headers = {} } = {}) {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const all = { ...headers, authorization: `Bearer ${bearer}` };
-  if (payload !== undefined) all['content-type'] = 'application/json';
-  if (host) all.host = host;
-  return new Promise((resolve) => {
-    const req = http.request(url, { method, headers: all, timeout: 10_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => {
-        let parsed = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: res.statusCode, body: parsed, retryAfter: res.headers['retry-after'] });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer in 10 s')));
-    req.on('error', (error) => resolve({ status: 0, body: error.message }));
-    req.end(payload);
-  });
-}
+/** A request; a network error is answered as status 0 (retried like a 503). */
+const call = (method, url, options) =>
+  request(method, url, options).catch((error) => ({ status: 0, body: error.message }));
 
 const publicCall = (method, path, options) =>
   call(method, `${env.PUBLIC_URL}${path}`, { ...options, host: env.PUBLIC_HOST });
@@ -138,7 +104,7 @@ async function finalStatus(order) {
 }
 
 async function mailedOrders() {
-  const res = await call('GET', `${env.MAIL_URL}/api/v1/messages?limit=1000`, { token: 'none' });
+  const res = await call('GET', `${env.MAIL_URL}/api/v1/messages?limit=1000`, {});
   if (res.status !== 200) return new Set();
   return new Set(res.body.messages.map((m) => m.Subject));
 }

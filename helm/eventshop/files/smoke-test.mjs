@@ -2,11 +2,9 @@
 // for CONFIRMED (the whole saga over the broker), then cancel the order so the unit is released.
 // The public API is PUBLIC_URL (the ingress controller or gateway) with the Host header
 // PUBLIC_HOST when set, order-service's Service otherwise. Runs with the order-service image's
-// Node; no dependencies.
-import crypto from 'node:crypto';
+// Node; no dependencies beyond api-client.mjs beside it.
 import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import { call as request, hs256Token } from './api-client.mjs';
 
 const env = process.env;
 const deadline = Date.now() + Number(env.TEST_TIMEOUT_SECONDS) * 1000;
@@ -22,66 +20,27 @@ function expect(res, statuses, step) {
 }
 
 // Development (hs256): sign tokens with the shared secret. Production: tokens from a Secret.
-function hs256(claims) {
-  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({
-    iss: env.AUTH_ISSUER,
-    aud: env.AUTH_AUDIENCE,
-    iat: now,
-    exp: now + 600,
-    ...claims,
-  })}`;
-  const signature = crypto
-    .createHmac('sha256', env.AUTH_HS256_SECRET)
-    .update(body)
-    .digest('base64url');
-  return `${body}.${signature}`;
-}
-
 function tokens() {
   if (env.AUTH_HS256_SECRET) {
+    const auth = {
+      secret: env.AUTH_HS256_SECRET,
+      issuer: env.AUTH_ISSUER,
+      audience: env.AUTH_AUDIENCE,
+    };
     return {
-      admin: hs256({ sub: 'helm-test-admin', roles: ['admin'] }),
-      user: hs256({ sub: 'helm-test', email: 'helm-test@eventshop.invalid' }),
+      admin: hs256Token(auth, { sub: 'helm-test-admin', roles: ['admin'] }),
+      user: hs256Token(auth, { sub: 'helm-test', email: 'helm-test@eventshop.invalid' }),
     };
   }
   const read = (key) => fs.readFileSync(`/var/run/eventshop-test/${key}`, 'utf8').trim();
   return { admin: read('admin-token'), user: read('user-token') };
 }
 
-// node:http rather than fetch: fetch does not let a caller set the Host header.
-function call(method, url, token, body, host) {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers = { authorization: `Bearer ${token}` };
-  if (payload !== undefined) headers['content-type'] = 'application/json';
-  if (host) headers.host = host;
-  const client = url.startsWith('https:') ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = client.request(url, { method, headers, timeout: 10_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => {
-        let parsed = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON: keep the text for the failure message
-        }
-        resolve({ status: res.statusCode, body: parsed });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer in 10 s`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
+const call = (method, url, token, body, headers) => request(method, url, { token, body, headers });
 const publicApi = env.PUBLIC_URL || env.ORDER_URL;
 const publicHost = env.PUBLIC_URL ? env.PUBLIC_HOST : undefined;
-const api = (method, path, token, body) =>
-  call(method, `${publicApi}${path}`, token, body, publicHost);
+const api = (method, path, token, body, headers = {}) =>
+  request(method, `${publicApi}${path}`, { token, body, host: publicHost, headers });
 
 async function main() {
   const { admin, user } = tokens();
@@ -104,13 +63,25 @@ async function main() {
   // order-service learns the product from inventory.product-updated.v1; until then it says 422.
   console.log(`public API: ${publicApi}${publicHost ? ` (Host: ${publicHost})` : ''}`);
   let order;
+  // Retried with one Idempotency-Key, as a careful client does: a network error or a 502/503/504
+  // (a pod just replaced by an upgrade) is tried again until the deadline; it cannot order twice.
+  const key = `helm-test-${Date.now()}`;
   for (;;) {
-    res = await api('POST', '/orders', user, { items: [{ sku, quantity: 1 }] });
+    res = await api(
+      'POST',
+      '/orders',
+      user,
+      { items: [{ sku, quantity: 1 }] },
+      { 'idempotency-key': key },
+    ).catch((error) => ({ status: 0, body: error.message }));
     if (res.status === 201) {
       order = res.body;
       break;
     }
-    if (res.status !== 422 || Date.now() > deadline) fail('POST /orders', res);
+    if (![0, 422, 502, 503, 504].includes(res.status) || Date.now() > deadline)
+      fail('POST /orders', res);
+    if (res.status !== 422)
+      console.log(`POST /orders: ${res.status} ${JSON.stringify(res.body)}; again`);
     await sleep(1000);
   }
   console.log(`order ${order.id} created: ${order.status}`);
