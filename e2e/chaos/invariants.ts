@@ -319,6 +319,7 @@ function contradictionRow(o: Observed): Row {
     const cancelledAt = Math.min(
       ...received.filter((m) => m.kind === 'cancelled').map((m) => Date.parse(m.created)),
     );
+    const cancelledAtIso = Number.isFinite(cancelledAt) ? new Date(cancelledAt).toISOString() : '';
     for (const m of received) {
       const contradicts =
         (status === 'CONFIRMED' && m.kind !== 'confirmed') ||
@@ -327,7 +328,8 @@ function contradictionRow(o: Observed): Row {
           (m.kind === 'rejected' ||
             (m.kind === 'confirmed' && Date.parse(m.created) > cancelledAt)));
       if (contradicts) {
-        problems.push(`order ${id} ${status}: a ${m.kind} e-mail received ${m.created}`);
+        const after = m.kind === 'confirmed' ? `, after the cancellation (${cancelledAtIso})` : '';
+        problems.push(`order ${id} ${status}: a ${m.kind} e-mail received ${m.created}${after}`);
       }
     }
   }

@@ -191,7 +191,10 @@ describe('fault suite invariants', () => {
     const row = rows.find((r) => r.invariant.startsWith('no e-mail contradicts'))!;
     assert.match(
       row.details[0]!,
-      new RegExp(`order ${ids.cancelled} CANCELLED: a confirmed e-mail`),
+      new RegExp(
+        `order ${ids.cancelled} CANCELLED: a confirmed e-mail received 2026-01-01T00:00:05Z, ` +
+          'after the cancellation \\(2026-01-01T00:00:04.000Z\\)',
+      ),
     );
     assert.equal(mailRow(others).violations, 1, 'cancellation not mailed');
   });
