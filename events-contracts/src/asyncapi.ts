@@ -99,7 +99,7 @@ function message(type: EventType, dataSchemaId: string): Record<string, unknown>
     name: type,
     title: type,
     summary: entry.summary,
-    description: `Produced by ${entry.producer}; consumed by ${entry.consumers.join(', ')}. Subject: the ${entry.subject}.`,
+    description: `Produced by ${entry.producer}; ${consumedBy(entry.consumers)}. Subject: the ${entry.subject}.`,
     contentType: CLOUDEVENTS_CONTENT_TYPE,
     payload: {
       allOf: [
@@ -115,6 +115,12 @@ function message(type: EventType, dataSchemaId: string): Record<string, unknown>
     },
     bindings: { amqp: { messageType: type, bindingVersion: AMQP_BINDING_VERSION } },
   };
+}
+
+function consumedBy(consumers: readonly ServiceName[]): string {
+  return consumers.length > 0
+    ? `consumed by ${consumers.join(', ')}`
+    : 'no consumer yet (published for future consumers and audit)';
 }
 
 function serviceTags(producers: readonly ServiceName[]): { name: string }[] {

@@ -8,6 +8,10 @@ export interface EventCatalogEntry {
   readonly name: keyof typeof EventTypes;
   readonly summary: string;
   readonly producer: ServiceName;
+  /**
+   * The services that consume it. Empty for a fact published for future consumers and audit:
+   * nothing is bound to it, and the kit publishes it without `mandatory` (decision 0017).
+   */
   readonly consumers: readonly ServiceName[];
   /** What the CloudEvents `subject` holds for this type. */
   readonly subject: string;
@@ -25,7 +29,7 @@ export const EVENT_CATALOG: Readonly<Record<EventType, EventCatalogEntry>> = {
     name: 'OrderConfirmedV1',
     summary: 'Every line of the order is reserved; the order is CONFIRMED.',
     producer: 'order-service',
-    consumers: ['notification-service'],
+    consumers: ['inventory-service', 'notification-service'],
     subject: 'order id',
   },
   'order.rejected.v1': {
@@ -67,7 +71,8 @@ export const EVENT_CATALOG: Readonly<Record<EventType, EventCatalogEntry>> = {
     name: 'InventoryReleasedV1',
     summary: 'Stock held for a cancelled order was returned.',
     producer: 'inventory-service',
-    consumers: ['order-service'],
+    // A fact published for future consumers and audit; no service consumes it today.
+    consumers: [],
     subject: 'order id',
   },
 };

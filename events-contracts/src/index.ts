@@ -29,6 +29,7 @@ export {
   type ShortLine,
   type StockLine,
 } from './schemas';
+export { EVENT_CATALOG, type EventCatalogEntry, type ServiceName } from './catalog';
 export { createEvent, type CreateEventOptions } from './create-event';
 export {
   parseEvent,

@@ -64,7 +64,9 @@ describe('package contents', () => {
     for (const match of readme.matchAll(
       /^\| `([a-z.-]+\.v\d+)` +\| ([a-z-]+) +\| ([a-z, -]+?) +\|/gm,
     )) {
-      rows.set(match[1]!, { producer: match[2]!, consumers: match[3]!.split(', ') });
+      // `none`: a fact published for future consumers and audit.
+      const consumers = match[3] === 'none' ? [] : match[3]!.split(', ');
+      rows.set(match[1]!, { producer: match[2]!, consumers });
     }
     assert.deepEqual([...rows.keys()].sort(), [...ALL_EVENT_TYPES].sort());
     for (const type of ALL_EVENT_TYPES) {

@@ -11,9 +11,11 @@ export const RABBITMQ_JOB = 'rabbitmq';
 export const SERVICE_JOBS = `job=~"${SERVICES.join('|')}"`;
 /**
  * Queues a service consumes from: not a retry tier, a dead-letter queue, or the kit's
- * `eventshop.unroutable` (where events no queue was bound to are parked; nobody consumes it).
+ * unroutable queue (`eventshop.unroutable.bounded`, `eventshop.unroutable` before kit 1.5.0:
+ * where events no queue was bound to are parked; nobody consumes it).
  */
-export const CONSUMED_QUEUES = 'queue!~".+\\\\.(dlq|retry\\\\..+)|eventshop\\\\.unroutable"';
+export const CONSUMED_QUEUES =
+  'queue!~".+\\\\.(dlq|retry\\\\..+)|eventshop\\\\.unroutable(\\\\.bounded)?"';
 export const DLQ_QUEUES = 'queue=~".+\\\\.dlq"';
 
 /** Grafana's rate window; the check substitutes a fixed window for it. */

@@ -66,6 +66,23 @@ export const ALERTS: AlertRule[] = [
     },
   },
   {
+    // The kit publishes `mandatory` only the types the contracts name consumers for, so an
+    // unroutable event is a missing binding or a consumer not deployed: a misconfiguration.
+    // The second half catches a pod's first one (a counter series that is new has no increase).
+    alert: 'EventShopEventsUnroutable',
+    expr:
+      'sum by (job, type) (increase(eventshop_events_unroutable_total[15m])) > 0' +
+      ' or sum by (job, type) (eventshop_events_unroutable_total' +
+      ' unless eventshop_events_unroutable_total offset 15m) > 0',
+    for: '0m',
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: '{{ $labels.type }} events are routed to no queue',
+      description:
+        '{{ $labels.job }} published {{ $labels.type }} events no queue is bound to over 15 minutes; they are parked in eventshop.unroutable.bounded. Is a consumer missing or a binding deleted?',
+    },
+  },
+  {
     alert: 'EventShopOutboxBacklogGrowing',
     expr:
       'min by (service) (min_over_time(eventshop_outbox_pending[10m])) > 0' +

@@ -62,6 +62,7 @@ export {
 
 // Keeps the driver from staying disconnected after a database restart; MongoDB availability
 export { MongoWatchdog } from './persistence/mongo-watchdog';
+export { ensureIndexes, IndexesAtStart, type IndexedModel } from './persistence/ensure-indexes';
 
 // Consuming: one handler per event type, one middleware chain per queue
 export {
@@ -78,6 +79,7 @@ export {
   DeadLetterHeaders,
   deadLetterQueueName,
   retryQueueName,
+  UNROUTABLE_MAX_LENGTH,
   UNROUTABLE_QUEUE,
   type DeadLetterReason,
 } from './messaging/topology';

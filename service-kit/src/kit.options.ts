@@ -13,7 +13,10 @@ export interface OutboxOptions {
    * (default 60 s). It also reads them at start; entries it was kicked for are kept in memory.
    */
   readonly sweepIntervalMs?: number;
-  /** Entries older than this are the sweeper's; younger ones the in-process kick's (default 3 s). */
+  /**
+   * The writer's lease: entries older than this are any sweeper's (of this or another replica),
+   * younger ones the writing process's own relay's; a sweep does not even read them (default 3 s).
+   */
   readonly sweepAfterMs?: number;
 }
 

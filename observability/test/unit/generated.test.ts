@@ -119,7 +119,7 @@ describe('dashboards', () => {
 });
 
 describe('rules file', () => {
-  it('is a Prometheus rules file with the seven alerts', () => {
+  it('is a Prometheus rules file with the eight alerts', () => {
     const rules = parse(generatedFiles().get(RULES_FILE)!) as {
       groups: { name: string; rules: { alert: string; expr: string; for: string }[] }[];
     };
@@ -129,6 +129,7 @@ describe('rules file', () => {
         'EventShopServiceDown',
         'EventShopHttpErrorRatioHigh',
         'EventShopDeadLetterQueueNotEmpty',
+        'EventShopEventsUnroutable',
         'EventShopOutboxBacklogGrowing',
         'EventShopQueueWithoutConsumer',
         'EventShopSagaP99OverBudget',

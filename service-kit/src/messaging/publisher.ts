@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
-import { CLOUDEVENTS_CONTENT_TYPE, EVENTS_EXCHANGE } from '@eventshop/events-contracts';
+import {
+  CLOUDEVENTS_CONTENT_TYPE,
+  EVENT_CATALOG,
+  EVENTS_EXCHANGE,
+  isEventType,
+} from '@eventshop/events-contracts';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { MessagingMetrics } from '../metrics/messaging-metrics';
 import { DeadLetterHeaders, UNROUTABLE_QUEUE } from './topology';
@@ -19,9 +24,11 @@ export interface RawMessage {
  * broker's confirm and rejects on a nack, a closed channel or the timeout. While the broker is
  * down a call waits (up to its timeout) and is sent once it is back.
  *
- * Events are published `mandatory`: one no queue is bound to comes back (basic.return, which
- * the broker sends before its confirm of the same publish) and is parked in
- * `eventshop.unroutable` before the publish counts as done, instead of being confirmed and lost.
+ * Events of a type the contracts name consumers for are published `mandatory`: one no queue is
+ * bound to comes back (basic.return, which the broker sends before its confirm of the same
+ * publish) and is parked in the unroutable queue before the publish counts as done, instead of
+ * being confirmed and lost. A type without consumers (a fact published for future consumers and
+ * audit) is not `mandatory`: nobody being bound to it is expected, not a misconfiguration.
  */
 @Injectable()
 export class Publisher implements OnModuleInit {
@@ -61,7 +68,7 @@ export class Publisher implements OnModuleInit {
   ): Promise<void> {
     const properties: Options.Publish = {
       persistent: true,
-      mandatory: true,
+      mandatory: expectsConsumers(entry.type),
       contentType: CLOUDEVENTS_CONTENT_TYPE,
       messageId: entry.id,
       type: entry.type,
@@ -105,4 +112,9 @@ export class Publisher implements OnModuleInit {
     const options: PublishOptions = { ...message.properties, persistent: true, timeout: timeoutMs };
     await this.amqp.publish('', queue, message.content, options);
   }
+}
+
+/** Whether the contracts' catalog names a consumer of `type` (an unknown type: yes, be loud). */
+export function expectsConsumers(type: string): boolean {
+  return !isEventType(type) || EVENT_CATALOG[type].consumers.length > 0;
 }

@@ -11,16 +11,34 @@ import { formatDuration } from '../config/env';
 export const EVENTS_EXCHANGE_NAME = 'eventshop.events';
 
 /**
- * Events published while no queue was bound to their type (the broker returned them): kept
- * here, with the headers of a dead letter, instead of being lost. See decision 0017.
+ * Events published while no queue was bound to a type the contracts name consumers for (the
+ * broker returned them): kept here, with the headers of a dead letter, instead of being lost.
+ * See decision 0017. Named `.bounded` because it replaces the unbounded `eventshop.unroutable`
+ * of kit 1.4.0: a queue cannot be re-declared with other arguments (PRECONDITION_FAILED).
  */
-export const UNROUTABLE_QUEUE = 'eventshop.unroutable';
+export const UNROUTABLE_QUEUE = 'eventshop.unroutable.bounded';
 
-/** The unroutable queue: quorum, kept until someone looks (browsed by requeueing). */
+/** At most this many parked unroutable events (and bytes); beyond, the oldest are dropped. */
+export const UNROUTABLE_MAX_LENGTH = 10_000;
+export const UNROUTABLE_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The unroutable queue: quorum, bounded, kept until someone looks (browsed by requeueing).
+ * Full, it drops its oldest message (`drop-head`) rather than refusing the new one
+ * (`reject-publish`): a refused park would fail the publish, and the relay would retry that
+ * outbox entry for ever, growing its aggregate's document, while every such event is
+ * already counted and logged with its id.
+ */
 export function unroutableQueue(): QueueDeclaration {
   return {
     name: UNROUTABLE_QUEUE,
-    arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': DLQ_DELIVERY_LIMIT },
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': DLQ_DELIVERY_LIMIT,
+      'x-max-length': UNROUTABLE_MAX_LENGTH,
+      'x-max-length-bytes': UNROUTABLE_MAX_BYTES,
+      'x-overflow': 'drop-head',
+    },
   };
 }
 

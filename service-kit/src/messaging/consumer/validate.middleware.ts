@@ -1,6 +1,4 @@
-import { parseEvent, type EventType } from '@eventshop/events-contracts';
-// The catalog (who produces each type) is not re-exported by the contracts' index.
-import { EVENT_CATALOG } from '@eventshop/events-contracts/dist/catalog';
+import { EVENT_CATALOG, parseEvent, type EventType } from '@eventshop/events-contracts';
 import type { Middleware } from './delivery';
 import { InvalidMessageError } from './errors';
 import type { ConsumerDefinition } from './handler';

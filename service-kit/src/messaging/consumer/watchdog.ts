@@ -12,15 +12,30 @@ export interface WatchedQueue {
   attached: boolean;
   /** Why it is not attached (for readiness). */
   problem?: string;
+  /** The channel this process consumes the queue on now (replaced on every reconnect). */
+  channel?: Channel;
+}
+
+/**
+ * Consumers registered on this process's channel: amqplib adds a tag on the broker's
+ * consume-ok and removes it on a cancel (the broker's or ours). Not a public field of amqplib,
+ * hence checked at start.
+ */
+function consumersOn(channel: Channel): Map<string, unknown> {
+  const map = (channel as unknown as { consumers?: unknown }).consumers;
+  if (!(map instanceof Map)) throw new Error('amqplib no longer keeps its consumers per channel');
+  return map as Map<string, unknown>;
 }
 
 /**
  * golevelup re-attaches consumers after a broker restart, but not when their queue is deleted and
  * re-created: the broker cancels the consumer, no error is logged, and messages pile up. The
  * watchdog listens for the broker's cancel notification on every consumer channel and re-creates
- * the consumer (after re-declaring the queue, its tiers and DLQ); a periodic check of the queue's
- * consumer count catches whatever the notification missed. Until re-attached, the queue counts
- * as detached and readiness fails.
+ * the consumer (after re-declaring the queue, its tiers and DLQ); a periodic check of this
+ * process's own consumers catches whatever the notification missed. The queue's consumer count
+ * on the broker would not do: with two replicas it counts the other pod's consumer too, and a
+ * deaf pod would look healthy. Until re-attached, the queue counts as detached
+ * (`/health/broker` fails).
  */
 export class ConsumerWatchdog {
   private readonly log = new Logger('ConsumerWatchdog');
@@ -41,6 +56,11 @@ export class ConsumerWatchdog {
       if (!wrapper) throw new Error(`no channel ${q.channelName} for ${q.queue}`);
       // Runs now and again on every reconnect, for each new underlying channel.
       await wrapper.addSetup((channel: Channel) => {
+        consumersOn(channel);
+        q.channel = channel;
+        channel.on('close', () => {
+          if (q.channel === channel) q.channel = undefined;
+        });
         channel.on('cancel', (fields: { consumerTag?: string }) => this.onCancel(q, fields));
       });
     }
@@ -53,6 +73,11 @@ export class ConsumerWatchdog {
     clearInterval(this.timer);
   }
 
+  /** How many consumers this process has on the queue's channel (0 when it is closed). */
+  ownConsumers(q: WatchedQueue): number {
+    return q.channel ? consumersOn(q.channel).size : 0;
+  }
+
   private onCancel(q: WatchedQueue, fields: { consumerTag?: string }): void {
     if (this.stopped) return;
     const tag = fields.consumerTag ?? q.tag;
@@ -63,9 +88,9 @@ export class ConsumerWatchdog {
   }
 
   /**
-   * Re-declares the queue's topology and resumes the consumer. `forced` (after a cancel): do not
-   * trust another consumer on the queue, it may be another replica's. Otherwise a consumer that
-   * reappeared meanwhile (golevelup re-consumes after a reconnect) ends the attempt.
+   * Re-declares the queue's topology and resumes the consumer. Unless `forced` (after a
+   * cancel), a consumer of this process that reappeared meanwhile (golevelup re-consumes after
+   * a reconnect) ends the attempt.
    */
   private async reattach(q: WatchedQueue, tag: string | undefined, forced = false): Promise<void> {
     if (this.reattaching.has(q.queue)) return;
@@ -73,14 +98,11 @@ export class ConsumerWatchdog {
     try {
       for (let attempt = 1; !this.stopped; attempt++) {
         try {
-          if (!forced || attempt > 1) {
-            const info = await this.withChannel((ch) => ch.checkQueue(q.queue)).catch(() => null);
-            if (info && info.consumerCount > 0) {
-              q.attached = true;
-              q.problem = undefined;
-              this.log.log(`${q.queue} has a consumer again`);
-              return;
-            }
+          if ((!forced || attempt > 1) && this.ownConsumers(q) > 0) {
+            q.attached = true;
+            q.problem = undefined;
+            this.log.log(`${q.queue} has a consumer again`);
+            return;
           }
           await this.withChannel(async (ch) => {
             await declareExchange(ch);
@@ -107,23 +129,23 @@ export class ConsumerWatchdog {
   /**
    * Periodic reconcile: declares the queue's topology again (idempotent; restores bindings lost
    * when someone deleted and re-declared the queue, in which case RabbitMQ may even leave our
-   * consumer attached to the new, unbound queue), then checks that the queue has a consumer.
-   * A queue re-declared with other arguments cannot be fixed here: readiness fails until it is.
+   * consumer attached to the new, unbound queue), then checks that this process still has its
+   * consumer on it. A queue re-declared with other arguments cannot be fixed here:
+   * `/health/broker` fails until it is.
    */
   private async check(): Promise<void> {
     if (this.stopped || !this.amqp.connected) return;
     for (const q of this.queues) {
       if (this.reattaching.has(q.queue)) continue;
       try {
-        const info = await this.withChannel(async (ch) => {
+        await this.withChannel(async (ch) => {
           await declareExchange(ch);
           await declareQueueTopology(ch, q.queue, q.routingKeys, this.retryDelaysMs);
-          return ch.checkQueue(q.queue);
         });
-        if (info.consumerCount === 0) {
-          if (q.attached) this.log.error(`${q.queue} has no consumer; re-attaching`);
+        if (this.ownConsumers(q) === 0) {
+          if (q.attached) this.log.error(`${q.queue}: this process has no consumer; re-attaching`);
           q.attached = false;
-          q.problem = 'queue has no consumer';
+          q.problem = 'this process has no consumer on the queue';
           void this.reattach(q, q.tag);
         } else if (!q.attached) {
           this.log.log(`${q.queue} is consumed again`);

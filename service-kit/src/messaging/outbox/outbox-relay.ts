@@ -48,10 +48,11 @@ const SWEEP_LIMIT = 1_000;
  *   for stays in memory until it is confirmed and removed: a refused or timed-out publish goes
  *   back to the queue, with back-off while the broker is unreachable. This path never queries
  *   the database (on FerretDB any query but one by `_id` scans the whole collection).
- * - A sweep reads the outbox collections for entries older than `sweepAfterMs` (left by a crash,
- *   a previous instance or another one): at start (and once more when the start sweep saw
- *   entries too young to take), every `sweepIntervalMs` as a safety net, and when the in-memory
- *   queue overflowed or a sweep hit its limit.
+ * - A sweep reads the outbox collections for entries older than `sweepAfterMs`, the lease of
+ *   the writer's own relay (left by a crash, a previous instance or another one): at start and
+ *   once more a lease later, every `sweepIntervalMs` as a safety net, and when the in-memory
+ *   queue overflowed or a sweep hit its limit. Its query asks only for documents with an entry
+ *   past the lease (decision 0019).
  * - With publisher confirms and a WINDOW of publishes in flight (confirming each before the next
  *   caps throughput at ~0.8k msg/s here; a window of 100 gives ~9k/s).
  * - An entry is removed with `$pullAll` of the exact entry only after its confirm, in batches
@@ -324,8 +325,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async sweepAll(atStart: boolean): Promise<void> {
     const now = Date.now();
     const cutoff = now - this.sweepAfterMs;
-    const filter = { [`${OUTBOX_PATH}.0`]: { $exists: true } };
-    let youngest: number | undefined; // the newest entry left because it was too young
+    // Only documents with an entry past the lease: younger ones are their writer's (another
+    // replica is publishing them), and reading them would fill the one batch with its work.
+    // Served on MongoDB by the outbox's `createdAt` index (decision 0019).
+    const filter = { [`${OUTBOX_PATH}.createdAt`]: { $lte: new Date(cutoff) } };
     let full = false;
     let queued = 0;
     try {
@@ -337,9 +340,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         for (const doc of docs) {
           for (const e of (doc[OUTBOX_PATH] ?? []) as OutboxEntry[]) {
             if (this.known.has(e.id)) continue;
-            const created = new Date(e.createdAt).getTime();
-            if (created > cutoff) youngest = Math.max(youngest ?? created, created);
-            else if (this.enqueue(collection, doc._id, canonicalEntry(e))) queued++;
+            // A document past the lease may also hold younger entries: those wait.
+            if (new Date(e.createdAt).getTime() > cutoff) continue;
+            if (this.enqueue(collection, doc._id, canonicalEntry(e))) queued++;
           }
         }
       }
@@ -349,16 +352,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.closed) return;
     // More than one batch of documents: read again once these are published and removed.
     if (full && queued > 0) this.sweepWhenDrained = true;
-    // At start, entries too young to take may be a crashed predecessor's: look once more when
-    // they are due. Later, young entries of others are their writers' (or the next sweep's).
-    if (atStart && youngest !== undefined && !this.recheckTimer) {
-      this.recheckTimer = setTimeout(
-        () => {
-          this.recheckTimer = undefined;
-          void this.sweep();
-        },
-        youngest + this.sweepAfterMs - now + 50,
-      );
+    // At start, entries too young to take (the query does not even return them) may be a
+    // crashed predecessor's: look once more a lease later. Later, young entries of others are
+    // their writers' (or the next sweep's).
+    if (atStart && !this.recheckTimer) {
+      this.recheckTimer = setTimeout(() => {
+        this.recheckTimer = undefined;
+        void this.sweep();
+      }, this.sweepAfterMs + 50);
       this.recheckTimer.unref();
     }
     this.pump();
