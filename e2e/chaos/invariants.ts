@@ -35,6 +35,13 @@ export interface ProductDocument {
   readonly restocks: readonly string[];
 }
 
+/** A notification record as stored by notification-service: its Message-ID and status. */
+export interface NotificationRecord {
+  readonly eventId: string;
+  readonly messageId: string;
+  readonly status: string;
+}
+
 /** A pod's answer to GET /health/ready at the end (0: no answer). */
 export interface Readiness {
   readonly pod: string;
@@ -54,6 +61,8 @@ export interface Observed {
   /** The product documents as stored, by SKU. */
   readonly productDocuments: ReadonlyMap<string, ProductDocument>;
   readonly mails: readonly ReceivedMail[];
+  /** notification-service's records of the run. */
+  readonly notificationRecords: readonly NotificationRecord[];
   /** Poison markers each DLQ must hold, and the markers (or descriptions) it holds. */
   readonly deadLetters: ReadonlyMap<string, { expected: string[]; found: string[] }>;
   readonly leftInQueues: readonly { name: string; messages: number }[];
@@ -127,6 +136,7 @@ export function checkInvariants(o: Observed): Row[] {
   rows.push(holdsRow(o));
   rows.push(mailRow(o));
   rows.push(contradictionRow(o));
+  rows.push(recordsRow(o));
   rows.push(deadLetterRow(o));
 
   rows.push(
@@ -339,6 +349,42 @@ function contradictionRow(o: Observed): Row {
     problems.length,
     problems,
     problems.length,
+  );
+}
+
+const bareMessageId = (id: string) => id.trim().replace(/^<|>$/g, '');
+
+/**
+ * notification-service's records say what reached the customer: a record is `sent` exactly when
+ * its Message-ID is in the sink, and none is left `sending` once everything is quiet (a record
+ * `skipped` or `failed` whose e-mail was delivered misreports it to GET /notifications).
+ */
+function recordsRow(o: Observed): Row {
+  const problems: string[] = [];
+  const received = new Set(o.mails.map((m) => bareMessageId(m.messageId)));
+  const recorded = new Set<string>();
+  for (const r of o.notificationRecords) {
+    const id = bareMessageId(r.messageId);
+    recorded.add(id);
+    const delivered = received.has(id);
+    if (r.status === 'sent' && !delivered) {
+      problems.push(`event ${r.eventId}: recorded sent, no e-mail <${id}> in the sink`);
+    } else if (r.status !== 'sent' && delivered) {
+      problems.push(
+        `event ${r.eventId}: recorded ${r.status}, but its e-mail <${id}> was delivered`,
+      );
+    } else if (r.status === 'sending') {
+      problems.push(`event ${r.eventId}: still sending`);
+    }
+  }
+  for (const id of received) {
+    if (!recorded.has(id)) problems.push(`e-mail <${id}> has no notification record`);
+  }
+  return row(
+    'notification records agree with the e-mails delivered (sent ⇔ in the sink)',
+    o.notificationRecords.length,
+    o.notificationRecords.length - problems.length,
+    problems,
   );
 }
 

@@ -26,7 +26,13 @@ import {
 } from '../src';
 import { DuplicateInjector } from './duplicates';
 import { describeFault, faultPlan, runFaults, type FaultRecord } from './faults';
-import { checkInvariants, formatTable, type ProductDocument, type Readiness } from './invariants';
+import {
+  checkInvariants,
+  formatTable,
+  type NotificationRecord,
+  type ProductDocument,
+  type Readiness,
+} from './invariants';
 import { OrderStream, type Customer, type Product } from './load';
 import { Mailbox } from './mailbox';
 import { Management, TAP_QUEUE } from './management';
@@ -140,6 +146,22 @@ async function readProductDocuments(uri: string): Promise<Map<string, ProductDoc
         },
       ]),
     );
+  } finally {
+    await client.close();
+  }
+}
+
+/** notification-service's records: event id, Message-ID and status. */
+async function readNotificationRecords(uri: string): Promise<NotificationRecord[]> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await client.connect();
+    const docs = await client
+      .db()
+      .collection<{ _id: string; messageId: string; status: string }>('notifications')
+      .find({}, { projection: { messageId: 1, status: 1 } })
+      .toArray();
+    return docs.map((d) => ({ eventId: d._id, messageId: d.messageId, status: d.status }));
   } finally {
     await client.close();
   }
@@ -392,6 +414,10 @@ async function run(system: System, withInfra: boolean): Promise<number> {
     (await read('product documents', () =>
       readProductDocuments(system.databases['inventory-service']),
     )) ?? new Map<string, ProductDocument>();
+  const notificationRecords =
+    (await read('notification records', () =>
+      readNotificationRecords(system.databases['notification-service']),
+    )) ?? [];
   const readiness: Readiness[] = [];
   for (const pod of system.allPods()) {
     let status = 0;
@@ -436,6 +462,7 @@ async function run(system: System, withInfra: boolean): Promise<number> {
     stock,
     productDocuments,
     mails: mailbox.all,
+    notificationRecords,
     deadLetters,
     leftInQueues,
     faults,

@@ -111,6 +111,14 @@ function clean(): Observed {
       mail(ids.cancelled, 'confirmed', 'm3'),
       mail(ids.cancelled, 'cancelled', 'm4'),
     ],
+    notificationRecords: [
+      ...['m1', 'm2', 'm3', 'm4'].map((m) => ({
+        eventId: `e-${m}`,
+        messageId: `<${m}>`,
+        status: 'sent',
+      })),
+      { eventId: 'e-skipped', messageId: '<m0>', status: 'skipped' },
+    ],
     deadLetters: new Map([
       ['inventory.order-events.dlq', { expected: ['p-1', 'p-2'], found: ['p-2', 'p-1'] }],
     ]),
@@ -322,6 +330,36 @@ describe('fault suite invariants', () => {
     const row = rows.find((r) => r.invariant.startsWith("every pod's readiness"))!;
     assert.equal(row.violations, 2);
     assert.deepEqual(row.details, ['order-service-1: HTTP 503', 'order-service-2: no answer']);
+  });
+  test('a notification record must say sent exactly when its e-mail reached the sink', () => {
+    const o = clean();
+    const recordsRow = (notificationRecords: Observed['notificationRecords']) =>
+      checkInvariants({ ...o, notificationRecords }).find((r) =>
+        r.invariant.startsWith('notification records'),
+      )!;
+    assert.equal(recordsRow(o.notificationRecords).violations, 0);
+    const [m1, m2, m3, m4] = o.notificationRecords;
+    const skippedButMailed = recordsRow([{ ...m1!, status: 'skipped' }, m2!, m3!, m4!]);
+    assert.equal(skippedButMailed.violations, 1);
+    assert.match(
+      skippedButMailed.details[0]!,
+      /e-m1: recorded skipped, but its e-mail <m1> was delivered/,
+    );
+    const sentNotMailed = recordsRow([
+      ...o.notificationRecords,
+      { eventId: 'e-x', messageId: '<m9>', status: 'sent' },
+    ]);
+    assert.match(
+      sentNotMailed.details.join('\n'),
+      /e-x: recorded sent, no e-mail <m9> in the sink/,
+    );
+    const stillSending = recordsRow([
+      ...o.notificationRecords,
+      { eventId: 'e-y', messageId: '<m8>', status: 'sending' },
+    ]);
+    assert.match(stillSending.details.join('\n'), /e-y: still sending/);
+    const unrecorded = recordsRow([m1!, m2!, m3!]);
+    assert.match(unrecorded.details.join('\n'), /e-mail <m4> has no notification record/);
   });
 });
 
