@@ -11,7 +11,6 @@
 // CHAOS_INFRA=0 leaves the broker and database server alone (pod kills, a burst, duplicates and
 // poison only).
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
 import {
   Shop,
   show,
@@ -26,13 +25,7 @@ import {
 } from '../src';
 import { DuplicateInjector } from './duplicates';
 import { describeFault, faultPlan, runFaults, type FaultRecord } from './faults';
-import {
-  checkInvariants,
-  formatTable,
-  type NotificationRecord,
-  type ProductDocument,
-  type Readiness,
-} from './invariants';
+import { checkInvariants, formatTable, type ProductDocument, type Readiness } from './invariants';
 import { OrderStream, type Customer, type Product } from './load';
 import { Mailbox } from './mailbox';
 import { Management, TAP_QUEUE } from './management';
@@ -44,6 +37,7 @@ import {
   publishPoison,
   type Poison,
 } from './poison';
+import { readNotificationRecords, readProductDocuments } from './stored';
 import { formatTimeline, overlaps, type Span } from './timeline';
 
 const PENDING_TIMEOUT = '10s';
@@ -122,49 +116,6 @@ async function pendingOrders(shop: Shop, customers: readonly Customer[]): Promis
     pending += page.body.items.length;
   }
   return pending;
-}
-
-/** inventory's product documents as stored (holds, holders, restock markers), by SKU. */
-async function readProductDocuments(uri: string): Promise<Map<string, ProductDocument>> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
-  try {
-    await client.connect();
-    const docs = await client
-      .db()
-      .collection<{ _id: string } & ProductDocument>('products')
-      .find({}, { projection: { reserved: 1, holds: 1, holders: 1, restockers: 1, restocks: 1 } })
-      .toArray();
-    return new Map(
-      docs.map((d) => [
-        d._id,
-        {
-          reserved: d.reserved,
-          holds: (d.holds ?? []).map((h) => ({ orderId: h.orderId, quantity: h.quantity })),
-          holders: d.holders ?? [],
-          restockers: d.restockers ?? [],
-          restocks: d.restocks ?? [],
-        },
-      ]),
-    );
-  } finally {
-    await client.close();
-  }
-}
-
-/** notification-service's records: event id, Message-ID and status. */
-async function readNotificationRecords(uri: string): Promise<NotificationRecord[]> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
-  try {
-    await client.connect();
-    const docs = await client
-      .db()
-      .collection<{ _id: string; messageId: string; status: string }>('notifications')
-      .find({}, { projection: { messageId: 1, status: 1 } })
-      .toArray();
-    return docs.map((d) => ({ eventId: d._id, messageId: d.messageId, status: d.status }));
-  } finally {
-    await client.close();
-  }
 }
 
 async function busyQueues(broker: Management) {
