@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The fault suite (`make chaos`): installs and builds what is not current — the three services
 # as they ship and the e2e package (after `make test` everything is, and is reused) — then runs
-# e2e's `npm run chaos` against the local infrastructure. It restarts the shared RabbitMQ and
-# FerretDB through INFRA_CTL; CHAOS_INFRA=0 leaves them alone. Exit code: the suite's.
+# e2e's `npm run chaos` against the local infrastructure: two pods of every service, about 1,000
+# orders, 5–8 minutes. It restarts the shared RabbitMQ and FerretDB through INFRA_CTL and stops
+# them for a while (the database for 95 s); CHAOS_INFRA=0 leaves them alone. Exit code: the
+# suite's.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

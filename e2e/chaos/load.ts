@@ -1,8 +1,10 @@
-// A steady stream of orders from several customers while faults happen. Every order is placed
-// with an Idempotency-Key, and a request without a definitive answer (connection refused or
-// reset, timeout, 5xx) is repeated with the same key until it gets one, so the client always
-// learns whether its order exists. Some confirmed orders are then cancelled by their owner, a
-// few right after creation.
+// A steady stream of orders from many customers while faults happen: orders start at a set rate
+// (an open loop: a slow or failing system does not slow the clients down), times a factor during
+// a burst. Every order is placed with an Idempotency-Key, and a request without a definitive
+// answer (connection refused or reset, timeout, 5xx) is repeated with the same key until it
+// gets one (after the server's Retry-After, when it gives one), so the client always learns
+// whether its order exists. The requests go round robin over the order service's pods (see
+// Shop). Some confirmed orders are then cancelled by their owner, a few right after creation.
 import type { Item, Order, Shop } from '../src';
 import { sleep } from '../src';
 
@@ -38,14 +40,18 @@ export interface LoadOptions {
   readonly runId: string;
   /** Upper bound on orders placed (requests are bounded by it and the retry deadline). */
   readonly maxOrders: number;
-  /** Pause between two orders of one customer. */
-  readonly pauseMs: readonly [number, number];
+  /** Orders started per second outside a burst. */
+  readonly ratePerSecond: number;
+  /** Upper bound on orders waiting for their answer at once. */
+  readonly maxInFlight: number;
   /** Share of accepted orders cancelled once CONFIRMED, and right away. */
   readonly cancelShare: number;
   readonly earlyCancelShare: number;
 }
 
 export interface LoadStats {
+  /** Orders started (each with its own key). */
+  started: number;
   requests: number;
   transportErrors: number;
   serverErrors: number;
@@ -53,7 +59,13 @@ export interface LoadStats {
   cancels: number;
 }
 
-const between = ([min, max]: readonly [number, number]) => min + Math.random() * (max - min);
+/** The server's Retry-After (at most 5 s) when it sent one, else about a second; jittered. */
+function retryPause(answer: { headers: Headers } | undefined): number {
+  const after = Number(answer?.headers.get('retry-after'));
+  const base = Number.isFinite(after) && after > 0 ? Math.min(after, 5) * 1000 : 500;
+  return base + Math.random() * 500;
+}
+
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
 export class OrderStream {
@@ -63,6 +75,7 @@ export class OrderStream {
   /** Keys that never got a definitive answer before the deadline. */
   readonly unanswered: string[] = [];
   readonly stats: LoadStats = {
+    started: 0,
     requests: 0,
     transportErrors: 0,
     serverErrors: 0,
@@ -71,32 +84,58 @@ export class OrderStream {
   };
   private stopping = false;
   private retryDeadline = Infinity;
-  private sequence = 0;
-  private readonly running: Promise<void>[] = [];
+  private factor = 1;
+  private generator: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly cancellations: Promise<void>[] = [];
 
   constructor(private readonly options: LoadOptions) {}
 
   start(): void {
-    for (const customer of this.options.customers) this.running.push(this.customerLoop(customer));
+    this.generator = this.generate();
   }
 
-  /** Stops placing new orders; requests in flight keep retrying until `retryForMs` from now. */
+  /** Orders accepted (201) so far. */
+  get accepted(): number {
+    return this.placed.length;
+  }
+
+  /** The rate times `factor` for `ms`; resolves with the orders started meanwhile. */
+  async burst(factor: number, ms: number): Promise<number> {
+    const before = this.stats.started;
+    this.factor = factor;
+    await sleep(ms);
+    this.factor = 1;
+    return this.stats.started - before;
+  }
+
+  /** Stops starting orders; requests in flight keep retrying until `retryForMs` from now. */
   async stop(retryForMs: number): Promise<void> {
     this.stopping = true;
     this.retryDeadline = Date.now() + retryForMs;
-    await Promise.all(this.running);
+    await this.generator;
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     await Promise.all(this.cancellations);
   }
 
-  private async customerLoop(customer: Customer): Promise<void> {
-    while (!this.stopping && this.sequence < this.options.maxOrders) {
-      const n = ++this.sequence;
-      const items = this.randomItems();
+  private async generate(): Promise<void> {
+    let next = Date.now();
+    while (!this.stopping && this.stats.started < this.options.maxOrders) {
+      // Uniformly spread gaps around the mean; a backlog (the loop was late) is not caught up.
+      next += ((0.5 + Math.random()) * 1000) / (this.options.ratePerSecond * this.factor);
+      const wait = next - Date.now();
+      if (wait > 0) await sleep(wait);
+      else next = Date.now();
+      if (this.stopping) return;
+      if (this.inFlight.size >= this.options.maxInFlight) continue;
+      const n = ++this.stats.started;
+      const customer = pick(this.options.customers);
       const key = `chaos-${this.options.runId}-${n}`;
-      const order = await this.place(customer, items, key);
-      if (order) this.maybeCancel(order);
-      await sleep(between(this.options.pauseMs));
+      const one = this.place(customer, this.randomItems(), key).then((order) => {
+        if (order) this.maybeCancel(order);
+      });
+      this.inFlight.add(one);
+      void one.finally(() => this.inFlight.delete(one));
     }
   }
 
@@ -137,7 +176,7 @@ export class OrderStream {
         this.unanswered.push(key);
         return undefined;
       }
-      await sleep(500 + Math.random() * 500);
+      await sleep(retryPause(answer));
     }
   }
 

@@ -1,15 +1,17 @@
-// The fault suite (`make chaos`): a steady stream of orders from several customers while the
-// services are SIGKILLed (each twice), the broker and the database server are restarted, real
-// events are delivered twice and poison is published; then, once everything has gone quiet, the
-// invariants are checked and printed as a table. Exit code 1 on any violation.
+// The fault suite (`make chaos`), in the production shape: two pods of every service (requests
+// spread over the order and inventory pods), a stream of orders at a steady rate with a burst of
+// ten times that rate, while pods are SIGKILLed (each service twice), the broker and the database
+// server are restarted, the database is down for more than 90 s with a broker restart inside
+// that outage, a pod is killed while the broker is down, real events are delivered twice and
+// poison is published; then, once everything has gone quiet, the invariants are checked and
+// printed as a table beside the fault timeline. Exit code 1 on any violation.
 //
 // Bounded: orders (MAX_ORDERS), the fault plan, the wait for quiescence, and the whole run
 // (RUN_LIMIT_MS). Everything runs on loopback, in a vhost and databases of the run's own.
-// CHAOS_INFRA=0 leaves the broker and database server alone (service kills, duplicates and
+// CHAOS_INFRA=0 leaves the broker and database server alone (pod kills, a burst, duplicates and
 // poison only).
 import { join } from 'node:path';
 import {
-  SERVICE_NAMES,
   Shop,
   show,
   sleep,
@@ -18,11 +20,12 @@ import {
   type Answer,
   type Order,
   type Product as StockView,
+  type ServiceName,
   type System,
 } from '../src';
 import { DuplicateInjector } from './duplicates';
 import { describeFault, faultPlan, runFaults, type FaultRecord } from './faults';
-import { checkInvariants, formatTable } from './invariants';
+import { checkInvariants, formatTable, type ProductDocument, type Readiness } from './invariants';
 import { OrderStream, type Customer, type Product } from './load';
 import { Mailbox } from './mailbox';
 import { Management, TAP_QUEUE } from './management';
@@ -34,22 +37,35 @@ import {
   publishPoison,
   type Poison,
 } from './poison';
+import { readNotificationRecords, readProductDocuments } from './stored';
+import { formatTimeline, overlaps, type Span } from './timeline';
 
 const PENDING_TIMEOUT = '10s';
 const RETRY_DELAYS = '1s,3s,10s,30s';
 const SEND_LEASE = '15s'; // shorter than the sum of RETRY_DELAYS (notification checks it)
-const CUSTOMERS = 5;
-const MAX_ORDERS = 400;
-const MAX_DUPLICATES = 150;
-const QUIET_DEADLINE_MS = 180_000;
-const RUN_LIMIT_MS = 12 * 60_000;
+const REPLICAS = 2;
+const CUSTOMERS = 20;
+/** Orders started per second outside the burst, and the burst. */
+const RATE = 2;
+const BURST_FACTOR = 10;
+const BURST_MS = 30_000;
+const LONG_OUTAGE_MS = 95_000;
+/** The load goes on after the faults until this many orders were accepted (bounded in time). */
+const MIN_ORDERS = 1_000;
+const MIN_ORDERS_WAIT_MS = 180_000;
+const MAX_ORDERS = 2_000;
+const MAX_IN_FLIGHT = 400;
+const MAX_DUPLICATES = 300;
+const QUIET_DEADLINE_MS = 240_000;
+const RUN_LIMIT_MS = 16 * 60_000;
 const NEVER_SOLD = 'CHAOS-NEVER-SOLD';
 
+// Enough stock for most of the run's orders to be confirmed; E and F run out (refusals).
 const PRODUCTS: Product[] = [
-  { sku: 'CHAOS-A', priceMinor: 1200, stock: 120 },
-  { sku: 'CHAOS-B', priceMinor: 450, stock: 100 },
-  { sku: 'CHAOS-C', priceMinor: 9900, stock: 80 },
-  { sku: 'CHAOS-D', priceMinor: 300, stock: 60 },
+  { sku: 'CHAOS-A', priceMinor: 1200, stock: 600 },
+  { sku: 'CHAOS-B', priceMinor: 450, stock: 500 },
+  { sku: 'CHAOS-C', priceMinor: 9900, stock: 400 },
+  { sku: 'CHAOS-D', priceMinor: 300, stock: 300 },
   { sku: 'CHAOS-E', priceMinor: 2500, stock: 20 },
   { sku: 'CHAOS-F', priceMinor: 100, stock: 5 },
 ];
@@ -78,8 +94,8 @@ async function seedCatalog(shop: Shop, probe: Customer): Promise<void> {
 
 async function outboxPending(system: System): Promise<number> {
   let total = 0;
-  for (const name of SERVICE_NAMES) {
-    const res = await fetch(`${system.services[name].url}/metrics`, {
+  for (const pod of system.allPods()) {
+    const res = await fetch(`${pod.url}/metrics`, {
       signal: AbortSignal.timeout(5_000),
     });
     const text = await res.text();
@@ -156,8 +172,11 @@ async function waitForQuiet(
 
 async function main(): Promise<number> {
   const withInfra = process.env.CHAOS_INFRA !== '0';
-  log(`starting the services (infrastructure restarts: ${withInfra ? 'yes' : 'no'})`);
+  log(
+    `starting ${REPLICAS} pods of every service (infrastructure faults: ${withInfra ? 'yes' : 'no'})`,
+  );
   const system = await startSystem({
+    replicas: REPLICAS,
     pendingTimeout: PENDING_TIMEOUT,
     logDir: join(__dirname, '..', 'chaos-logs'),
     env: {
@@ -181,11 +200,8 @@ async function run(system: System, withInfra: boolean): Promise<number> {
     return { userId, email, token: await tokens.forUser(userId, { email }) };
   };
   const admin = await tokens.forUser(`operator-${system.runId}`, { roles: ['admin'] });
-  const shop = new Shop(
-    system.services['order-service'].url,
-    system.services['inventory-service'].url,
-    admin,
-  );
+  const urls = (name: ServiceName) => system.pods[name].map((pod) => pod.url);
+  const shop = new Shop(urls('order-service'), urls('inventory-service'), admin);
   const customers = await Promise.all(
     Array.from({ length: CUSTOMERS }, (_, i) => customer(`u${i + 1}`)),
   );
@@ -194,6 +210,7 @@ async function run(system: System, withInfra: boolean): Promise<number> {
 
   const broker = new Management(system.infra.managementUrl, system.vhost);
   const duplicates = new DuplicateInjector(broker, MAX_DUPLICATES);
+  const duplicatesStart = Date.now() - startedAt;
   await duplicates.start();
   const mailbox = new Mailbox(
     system.infra.mailUiUrl,
@@ -205,26 +222,36 @@ async function run(system: System, withInfra: boolean): Promise<number> {
     products: PRODUCTS,
     runId: system.runId,
     maxOrders: MAX_ORDERS,
-    pauseMs: [300, 900],
+    ratePerSecond: RATE,
+    maxInFlight: MAX_IN_FLIGHT,
     cancelShare: 0.2,
     earlyCancelShare: 0.05,
   });
 
-  let faultsDone = 0;
-  const plan = faultPlan(withInfra);
+  let actsDone = 0;
+  const plan = faultPlan({
+    withInfra,
+    replicas: REPLICAS,
+    longOutageMs: LONG_OUTAGE_MS,
+    burstFactor: BURST_FACTOR,
+    burstMs: BURST_MS,
+  });
+  const plannedFaults = plan.reduce((n, act) => n + act.length, 0);
+  const spans: Span[] = [];
   let running = true;
   const progress = (async () => {
     let last = Date.now();
     while (running) {
       await sleep(500);
-      if (Date.now() - last < 10_000) continue;
+      // Collected often: the sink keeps a bounded number of messages.
+      if (Date.now() - last < 5_000) continue;
       last = Date.now();
       await mailbox.collect().catch(() => undefined);
       const s = stream.stats;
       log(
-        `orders accepted ${stream.placed.length}, requests ${s.requests} (transport errors ` +
-          `${s.transportErrors}, 5xx ${s.serverErrors}), cancels ${s.cancels}, duplicates ` +
-          `${duplicates.total}, e-mails ${mailbox.all.length}, faults ${faultsDone}/${plan.length}`,
+        `orders started ${s.started}, accepted ${stream.placed.length}, requests ${s.requests} ` +
+          `(transport errors ${s.transportErrors}, 5xx ${s.serverErrors}), cancels ${s.cancels}, ` +
+          `duplicates ${duplicates.total}, e-mails ${mailbox.all.length}, acts ${actsDone}/${plan.length}`,
       );
     }
   })();
@@ -233,20 +260,32 @@ async function run(system: System, withInfra: boolean): Promise<number> {
   const publish = async (batch: Poison[]) => {
     await publishPoison(broker, batch);
     poison.push(...batch);
+    const at = Date.now() - startedAt;
+    spans.push({ label: `poison ×${batch.length} published`, startMs: at, endMs: at });
     log(`poison published: ${batch.map((p) => `${p.routingKey} (${p.why})`).join(', ')}`);
   };
 
+  const loadStart = Date.now() - startedAt;
   stream.start();
-  log(`load: ${CUSTOMERS} customers, at most ${MAX_ORDERS} orders`);
+  log(`load: ${CUSTOMERS} customers, ${RATE} orders/s, pods round robin, at most ${MAX_ORDERS}`);
   await sleep(3_000);
   await publish(poisonBatch(system.runId, 0, 3));
   const halfway = Math.ceil(plan.length / 2);
   let faults: FaultRecord[];
+  const context = {
+    system,
+    burst: async (factor: number, ms: number) => {
+      const started = await stream.burst(factor, ms);
+      log(`  burst: ${started} orders started in ${ms / 1000} s`);
+    },
+  };
   try {
-    faults = await runFaults(system, plan, [2_000, 6_000], startedAt, log, async (done) => {
-      faultsDone = done;
+    faults = await runFaults(context, plan, [3_000, 8_000], startedAt, log, async (done) => {
+      actsDone = done;
       if (done === halfway) await publish(poisonBatch(system.runId, 3, 3));
     });
+    const enough = Date.now() + MIN_ORDERS_WAIT_MS;
+    while (stream.placed.length < MIN_ORDERS && Date.now() < enough) await sleep(1_000);
   } finally {
     await sleep(5_000);
     log('stopping the load (requests without an answer keep retrying for up to 60 s)');
@@ -255,10 +294,16 @@ async function run(system: System, withInfra: boolean): Promise<number> {
     running = false;
     await progress;
   }
+  spans.push({ label: 'order load', startMs: loadStart, endMs: Date.now() - startedAt });
   log(
     `load done: ${stream.placed.length} orders accepted, ${stream.stats.requests} requests, ` +
       `${duplicates.total} duplicates (${[...duplicates.published].map(([t, n]) => `${t} ${n}`).join(', ')})`,
   );
+  spans.push({
+    label: `duplicate deliveries (${duplicates.total})`,
+    startMs: duplicatesStart,
+    endMs: Date.now() - startedAt,
+  });
 
   await waitForQuiet(system, shop, customers, broker, mailbox);
   await mailbox.collect();
@@ -316,10 +361,35 @@ async function run(system: System, withInfra: boolean): Promise<number> {
     if (view) stock.set(p.sku, view);
   }
 
+  const productDocuments =
+    (await read('product documents', () =>
+      readProductDocuments(system.databases['inventory-service']),
+    )) ?? new Map<string, ProductDocument>();
+  const notificationRecords =
+    (await read('notification records', () =>
+      readNotificationRecords(system.databases['notification-service']),
+    )) ?? [];
+  const readiness: Readiness[] = [];
+  for (const pod of system.allPods()) {
+    let status = 0;
+    for (let attempt = 0; attempt < 5 && status !== 200; attempt++) {
+      if (attempt > 0) await sleep(1_000);
+      status = await fetch(`${pod.url}/health/ready`, { signal: AbortSignal.timeout(5_000) })
+        .then((res) => res.status)
+        .catch(() => 0);
+    }
+    readiness.push({ pod: pod.name, status });
+  }
+
+  // Every DLQ of the vhost, also one whose queue no binding names any more: each must hold
+  // exactly the poison routed to its queue.
+  const expectedDlqs =
+    (await read('bindings', () => expectedDeadLetters(broker, poison))) ?? new Map();
+  for (const q of (await read('queues', () => broker.queues())) ?? []) {
+    if (q.name.endsWith('.dlq') && !expectedDlqs.has(q.name)) expectedDlqs.set(q.name, []);
+  }
   const deadLetters = new Map<string, { expected: string[]; found: string[] }>();
-  for (const [queue, expected] of (await read('bindings', () =>
-    expectedDeadLetters(broker, poison),
-  )) ?? []) {
+  for (const [queue, expected] of expectedDlqs) {
     const messages = (await read(queue, () => browse(broker, queue))) ?? [];
     const found = messages.map((m) => {
       const headers = (m.properties.headers ?? {}) as Record<string, unknown>;
@@ -341,13 +411,16 @@ async function run(system: System, withInfra: boolean): Promise<number> {
     unanswered: stream.unanswered,
     products: PRODUCTS,
     stock,
+    productDocuments,
     mails: mailbox.all,
+    notificationRecords,
     deadLetters,
     leftInQueues,
     faults,
-    plannedFaults: plan.length,
+    plannedFaults,
     unknownOrders,
     unreadable,
+    readiness,
   });
 
   const count = (s: string) => [...finalOrders.values()].filter((o) => o?.status === s).length;
@@ -363,12 +436,19 @@ async function run(system: System, withInfra: boolean): Promise<number> {
       `${stream.stats.transportErrors} transport errors, ${stream.stats.serverErrors} 5xx, ` +
       `${stream.stats.retried} retried with the same key; ${duplicates.total} duplicate ` +
       `deliveries; ${poison.length} poison messages; ${mailbox.all.length} e-mails ` +
-      `(${resent} resent with the same Message-ID)`,
+      `(${resent} resent with the same Message-ID); ${REPLICAS} pods per service; ` +
+      `${faults.length} faults`,
   );
-  for (const f of faults) {
-    const outcome = f.error ? `FAILED: ${f.error}` : `recovered in ${f.tookMs} ms`;
-    console.log(`  fault at ${(f.atMs / 1000).toFixed(1)}s: ${describeFault(f.fault)}, ${outcome}`);
-  }
+  console.log('');
+  const runMs = Date.now() - startedAt;
+  const faultSpans: Span[] = faults.map((f) => ({
+    label: describeFault(f.fault),
+    startMs: f.startMs,
+    endMs: f.endMs,
+    ...(f.error ? { error: f.error } : {}),
+  }));
+  console.log(formatTimeline([...faultSpans, ...spans], runMs));
+  for (const [a, b] of overlaps(faultSpans)) console.log(`  overlapping: ${a} / ${b}`);
   console.log('');
   console.log(formatTable(rows));
   const violations = rows.reduce((sum, r) => sum + r.violations, 0);

@@ -43,17 +43,45 @@ export interface Item {
   quantity: number;
 }
 
-export class Shop {
-  readonly orders: HttpApi;
-  readonly inventory: HttpApi;
+/** Spreads requests over the pods of one service, one after another (round robin). */
+class RoundRobin {
+  private readonly apis: HttpApi[];
+  private next = 0;
 
+  constructor(urls: string | readonly string[]) {
+    this.apis = (typeof urls === 'string' ? [urls] : urls).map((url) => new HttpApi(url));
+    if (this.apis.length === 0) throw new Error('no URL to send requests to');
+  }
+
+  take(): HttpApi {
+    const api = this.apis[this.next % this.apis.length]!;
+    this.next++;
+    return api;
+  }
+}
+
+export class Shop {
+  private readonly orderPods: RoundRobin;
+  private readonly inventoryPods: RoundRobin;
+
+  /** Each URL argument: one pod, or every pod of the service (requests go round robin). */
   constructor(
-    orderUrl: string,
-    inventoryUrl: string,
+    orderUrl: string | readonly string[],
+    inventoryUrl: string | readonly string[],
     private readonly adminToken: string,
   ) {
-    this.orders = new HttpApi(orderUrl);
-    this.inventory = new HttpApi(inventoryUrl);
+    this.orderPods = new RoundRobin(orderUrl);
+    this.inventoryPods = new RoundRobin(inventoryUrl);
+  }
+
+  /** The order API of the next pod. */
+  get orders(): HttpApi {
+    return this.orderPods.take();
+  }
+
+  /** The inventory API of the next pod. */
+  get inventory(): HttpApi {
+    return this.inventoryPods.take();
   }
 
   placeOrder(token: string, items: Item[], idempotencyKey?: string): Promise<Answer<Order>> {

@@ -1,6 +1,8 @@
 // The whole system for one run of the suite: the three services as they ship, on free ports, in a
 // vhost and databases of their own on the running broker and database server, sending mail to the
-// running SMTP sink. A short ORDER_PENDING_TIMEOUT makes the timeout path testable.
+// running SMTP sink. A short ORDER_PENDING_TIMEOUT makes the timeout path testable. With
+// `replicas` > 1 every service runs as that many processes (pods) on their own ports, sharing
+// the service's database and queues, as a deployment with several replicas does.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -24,6 +26,8 @@ export interface SystemOptions {
   readonly logDir: string;
   /** Extra env per service (e.g. shorter RETRY_DELAYS for the fault suite). */
   readonly env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Processes per service (default 1). */
+  readonly replicas?: number;
 }
 
 export interface Auth {
@@ -39,7 +43,14 @@ export interface System {
   readonly infra: InfraEnv;
   readonly auth: Auth;
   readonly mailFrom: string;
+  /** The first pod of each service. */
   readonly services: Readonly<Record<ServiceName, ServiceProcess>>;
+  /** Every pod of each service. */
+  readonly pods: Readonly<Record<ServiceName, readonly ServiceProcess[]>>;
+  /** Each service's database (a MongoDB URI). */
+  readonly databases: Readonly<Record<ServiceName, string>>;
+  /** Every pod of every service. */
+  allPods(): ServiceProcess[];
   /** Stops every service still running (SIGTERM), then deletes the vhost and the databases. */
   dispose(): Promise<void>;
 }
@@ -113,30 +124,40 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     'inventory-service': {},
     'notification-service': { SMTP_URL: infra.smtpUrl, MAIL_FROM: mailFrom },
   };
-  const services = {} as Record<ServiceName, ServiceProcess>;
+  const replicas = options.replicas ?? 1;
+  const databases = {} as Record<ServiceName, string>;
+  const pods = {} as Record<ServiceName, ServiceProcess[]>;
   for (const name of SERVICE_NAMES) {
-    const port = await freePort();
-    const env = {
-      ...common,
-      ...own[name],
-      ...options.env?.[name],
-      PORT: String(port),
-      MONGODB_URI: withPath(infra.mongoUri, database(name)),
-    };
-    services[name] = new ServiceProcess(
-      name,
-      join(root, name),
-      port,
-      env,
-      join(options.logDir, `${name}.log`),
-    );
+    databases[name] = withPath(infra.mongoUri, database(name));
+    pods[name] = [];
+    for (let replica = 1; replica <= replicas; replica++) {
+      const port = await freePort();
+      const env = {
+        ...common,
+        ...own[name],
+        ...options.env?.[name],
+        PORT: String(port),
+        MONGODB_URI: databases[name],
+      };
+      const pod = replicas > 1 ? `${name}-${replica}` : name;
+      pods[name].push(
+        new ServiceProcess(pod, join(root, name), port, env, join(options.logDir, `${pod}.log`)),
+      );
+    }
   }
-  const killAll = () => SERVICE_NAMES.forEach((name) => services[name].kill());
+  const services = Object.fromEntries(SERVICE_NAMES.map((n) => [n, pods[n][0]!])) as Record<
+    ServiceName,
+    ServiceProcess
+  >;
+  const allPods = () => SERVICE_NAMES.flatMap((name) => pods[name]);
+  const killAll = () => allPods().forEach((pod) => pod.kill());
   process.once('exit', killAll);
 
   const dispose = async () => {
     await Promise.all(
-      SERVICE_NAMES.filter((n) => services[n].running).map((n) => services[n].stop()),
+      allPods()
+        .filter((pod) => pod.running)
+        .map((pod) => pod.stop()),
     );
     process.removeListener('exit', killAll);
     await deleteVhost(infra.managementUrl, vhost).catch(() => undefined);
@@ -144,12 +165,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   };
 
   try {
-    for (const name of SERVICE_NAMES) services[name].assertBuilt();
-    for (const name of SERVICE_NAMES) services[name].start();
-    await Promise.all(SERVICE_NAMES.map((name) => services[name].waitReady()));
+    for (const pod of allPods()) pod.assertBuilt();
+    for (const pod of allPods()) pod.start();
+    await Promise.all(allPods().map((pod) => pod.waitReady()));
   } catch (err) {
     await dispose();
     throw err;
   }
-  return { runId, vhost, infra, auth, mailFrom, services, dispose };
+  return { runId, vhost, infra, auth, mailFrom, services, pods, databases, allPods, dispose };
 }

@@ -2,24 +2,52 @@
 // no violation, and each kind of damage is counted in its own row. Pure; no system is started.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkInvariants, formatTable, type Observed, type Row } from '../chaos/invariants';
+import { faultPlan } from '../chaos/faults';
+import {
+  checkInvariants,
+  formatTable,
+  type Observed,
+  type ProductDocument,
+  type Row,
+} from '../chaos/invariants';
 import type { Customer, PlacedOrder } from '../chaos/load';
 import type { ReceivedMail } from '../chaos/mailbox';
-import type { Order } from '../src';
+import { formatTimeline, overlaps } from '../chaos/timeline';
+import { SERVICE_NAMES, type Order } from '../src';
 
 const alice: Customer = { userId: 'alice', email: 'alice@chaos.test', token: 't' };
 const ids = {
   confirmed: 'aaaaaaaa-0000-4000-8000-000000000001',
   rejected: 'bbbbbbbb-0000-4000-8000-000000000002',
   cancelled: 'cccccccc-0000-4000-8000-000000000003',
+  pending: 'eeeeeeee-0000-4000-8000-000000000005',
+};
+
+const noHolds: ProductDocument = {
+  reserved: 0,
+  holds: [],
+  holders: [],
+  restockers: [],
+  restocks: [],
 };
 
 function placed(id: string, sku: string, quantity: number, seenConfirmed = false): PlacedOrder {
   return { id, customer: alice, items: [{ sku, quantity }], attempts: 1, seenConfirmed };
 }
 
-function order(id: string, status: Order['status']): Order {
-  return { id, userId: 'alice', status, currency: 'EUR', totalMinor: 100, lines: [] };
+function order(
+  id: string,
+  status: Order['status'],
+  lines: { sku: string; quantity: number }[] = [],
+): Order {
+  return {
+    id,
+    userId: 'alice',
+    status,
+    currency: 'EUR',
+    totalMinor: 100,
+    lines: lines.map((l) => ({ ...l, unitPriceMinor: 100 })),
+  };
 }
 
 function mail(
@@ -76,20 +104,35 @@ function clean(): Observed {
         },
       ],
     ]),
+    productDocuments: new Map([['SKU-A', noHolds]]),
     mails: [
       mail(ids.confirmed, 'confirmed', 'm1'),
       mail(ids.rejected, 'rejected', 'm2'),
       mail(ids.cancelled, 'confirmed', 'm3'),
       mail(ids.cancelled, 'cancelled', 'm4'),
     ],
+    notificationRecords: [
+      ...['m1', 'm2', 'm3', 'm4'].map((m) => ({
+        eventId: `e-${m}`,
+        messageId: `<${m}>`,
+        status: 'sent',
+      })),
+      { eventId: 'e-skipped', messageId: '<m0>', status: 'skipped' },
+    ],
     deadLetters: new Map([
       ['inventory.order-events.dlq', { expected: ['p-1', 'p-2'], found: ['p-2', 'p-1'] }],
     ]),
     leftInQueues: [],
-    faults: [{ fault: { kind: 'kill', service: 'order-service' }, atMs: 1, tookMs: 2 }],
+    faults: [
+      { fault: { kind: 'kill', service: 'order-service', replica: 2 }, startMs: 1, endMs: 3 },
+    ],
     plannedFaults: 1,
     unknownOrders: new Set(),
     unreadable: [],
+    readiness: [
+      { pod: 'order-service-1', status: 200 },
+      { pod: 'order-service-2', status: 200 },
+    ],
   };
 }
 
@@ -149,9 +192,18 @@ describe('fault suite invariants', () => {
     assert.equal(mailRow(o.mails).violations, 0);
     assert.equal(mailRow([...others, cancelled]).violations, 0, 'confirmation not mailed');
     const late = mail(ids.cancelled, 'confirmed', 'm3', '2026-01-01T00:00:05Z');
-    const row = mailRow([...others, cancelled, late]);
-    assert.equal(row.violations, 1, 'confirmation mailed after the cancellation');
-    assert.match(row.details[0]!, /confirmed 1, rejected 0, cancelled 1/);
+    const rows = checkInvariants({ ...o, mails: [...others, cancelled, late] });
+    assert.deepEqual(violations(rows), {
+      'no e-mail contradicts the final state of its order': 1,
+    });
+    const row = rows.find((r) => r.invariant.startsWith('no e-mail contradicts'))!;
+    assert.match(
+      row.details[0]!,
+      new RegExp(
+        `order ${ids.cancelled} CANCELLED: a confirmed e-mail received 2026-01-01T00:00:05Z, ` +
+          'after the cancellation \\(2026-01-01T00:00:04.000Z\\)',
+      ),
+    );
     assert.equal(mailRow(others).violations, 1, 'cancellation not mailed');
   });
 
@@ -183,5 +235,192 @@ describe('fault suite invariants', () => {
     assert.equal(v['work and retry queues drained'], 1);
     assert.equal(v['every fault was inflicted and recovered from'], 1);
     assert.equal(v['the end state could be read (every service answers)'], 1);
+  });
+
+  test("a product document's holds must be exactly the lines of the PENDING orders", () => {
+    const o = clean();
+    const finalOrders = new Map(o.finalOrders);
+    finalOrders.set(ids.pending, order(ids.pending, 'PENDING', [{ sku: 'SKU-A', quantity: 3 }]));
+    const withPending = {
+      ...o,
+      placed: [...o.placed, placed(ids.pending, 'SKU-A', 3)],
+      finalOrders,
+    };
+    const holdsRow = (doc: ProductDocument) =>
+      checkInvariants({ ...withPending, productDocuments: new Map([['SKU-A', doc]]) }).find((r) =>
+        r.invariant.startsWith('product documents'),
+      )!;
+    const held: ProductDocument = {
+      ...noHolds,
+      reserved: 3,
+      holds: [{ orderId: ids.pending, quantity: 3 }],
+      holders: [ids.pending],
+    };
+    assert.equal(holdsRow(held).violations, 0, 'the pending order held, nothing else');
+    assert.equal(holdsRow(noHolds).violations, 1, 'the pending order holds nothing');
+    assert.match(holdsRow(noHolds).details.join('\n'), /no hold for pending order eeeeeeee/);
+    const leaked = holdsRow({
+      ...held,
+      reserved: 5,
+      holds: [...held.holds, { orderId: ids.confirmed, quantity: 2 }],
+      holders: [...held.holders, ids.confirmed],
+    });
+    assert.equal(leaked.violations, 1, 'one SKU');
+    assert.match(leaked.details[0]!, /holds 2 for order aaaaaaaa.* which is CONFIRMED/);
+    const wrong = holdsRow({ ...held, holds: [{ orderId: ids.pending, quantity: 2 }] });
+    assert.match(wrong.details.join('\n'), /holds 2 for pending order .*its lines 3/);
+    assert.match(wrong.details.join('\n'), /reserved 3, its holds add up to 2/);
+    const twice = holdsRow({
+      ...held,
+      reserved: 6,
+      holds: [...held.holds, ...held.holds],
+      holders: [ids.pending, ids.pending],
+    });
+    assert.match(twice.details.join('\n'), /a second hold of order eeeeeeee/);
+    const strayHolder = holdsRow({ ...held, holders: [ids.pending, ids.rejected] });
+    assert.match(strayHolder.details.join('\n'), /holders .* differ from the holds/);
+    const marker = holdsRow({ ...held, restockers: [ids.cancelled] });
+    assert.match(marker.details.join('\n'), /restock markers left/);
+    const missing = checkInvariants({ ...withPending, productDocuments: new Map() });
+    assert.equal(
+      violations(missing)["product documents hold exactly their PENDING orders' lines"],
+      1,
+    );
+  });
+
+  test('an e-mail that contradicts the final state is a violation of its own row', () => {
+    const o = clean();
+    const contradictions = (mails: readonly ReceivedMail[]) =>
+      checkInvariants({ ...o, mails }).find((r) =>
+        r.invariant.startsWith('no e-mail contradicts'),
+      )!;
+    assert.equal(contradictions(o.mails).violations, 0);
+    const cancelledConfirmed = contradictions([...o.mails, mail(ids.confirmed, 'cancelled', 'm5')]);
+    assert.equal(cancelledConfirmed.violations, 1);
+    assert.match(cancelledConfirmed.details[0]!, /CONFIRMED: a cancelled e-mail/);
+    assert.equal(
+      contradictions([...o.mails, mail(ids.rejected, 'confirmed', 'm6')]).violations,
+      1,
+      'a rejected order confirmed by e-mail',
+    );
+    assert.equal(
+      contradictions([...o.mails, mail(ids.cancelled, 'rejected', 'm7')]).violations,
+      1,
+      'a cancelled order rejected by e-mail',
+    );
+    // An order still PENDING has no final state to contradict (the rows above count it).
+    const finalOrders = new Map(o.finalOrders);
+    finalOrders.set(ids.confirmed, order(ids.confirmed, 'PENDING'));
+    const pending = checkInvariants({ ...o, finalOrders }).find((r) =>
+      r.invariant.startsWith('no e-mail contradicts'),
+    )!;
+    assert.equal(pending.violations, 0);
+  });
+
+  test('a pod that is not ready at the end is a violation', () => {
+    const o = clean();
+    const rows = checkInvariants({
+      ...o,
+      readiness: [
+        { pod: 'order-service-1', status: 503 },
+        { pod: 'order-service-2', status: 0 },
+        { pod: 'inventory-service-1', status: 200 },
+      ],
+    });
+    const row = rows.find((r) => r.invariant.startsWith("every pod's readiness"))!;
+    assert.equal(row.violations, 2);
+    assert.deepEqual(row.details, ['order-service-1: HTTP 503', 'order-service-2: no answer']);
+  });
+  test('a notification record must say sent exactly when its e-mail reached the sink', () => {
+    const o = clean();
+    const recordsRow = (notificationRecords: Observed['notificationRecords']) =>
+      checkInvariants({ ...o, notificationRecords }).find((r) =>
+        r.invariant.startsWith('notification records'),
+      )!;
+    assert.equal(recordsRow(o.notificationRecords).violations, 0);
+    const [m1, m2, m3, m4] = o.notificationRecords;
+    const skippedButMailed = recordsRow([{ ...m1!, status: 'skipped' }, m2!, m3!, m4!]);
+    assert.equal(skippedButMailed.violations, 1);
+    assert.match(
+      skippedButMailed.details[0]!,
+      /e-m1: recorded skipped, but its e-mail <m1> was delivered/,
+    );
+    const sentNotMailed = recordsRow([
+      ...o.notificationRecords,
+      { eventId: 'e-x', messageId: '<m9>', status: 'sent' },
+    ]);
+    assert.match(
+      sentNotMailed.details.join('\n'),
+      /e-x: recorded sent, no e-mail <m9> in the sink/,
+    );
+    const stillSending = recordsRow([
+      ...o.notificationRecords,
+      { eventId: 'e-y', messageId: '<m8>', status: 'sending' },
+    ]);
+    assert.match(stillSending.details.join('\n'), /e-y: still sending/);
+    const unrecorded = recordsRow([m1!, m2!, m3!]);
+    assert.match(unrecorded.details.join('\n'), /e-mail <m4> has no notification record/);
+  });
+});
+
+describe('fault plan and timeline', () => {
+  test('the plan kills every service twice on both pods and overlaps the infrastructure faults', () => {
+    const plan = faultPlan({
+      withInfra: true,
+      replicas: 2,
+      longOutageMs: 95_000,
+      burstFactor: 10,
+      burstMs: 30_000,
+    });
+    const faults = plan.flat().map((f) => f.fault);
+    for (const service of SERVICE_NAMES) {
+      const pods = faults.flatMap((f) =>
+        f.kind === 'kill' && f.service === service ? [f.replica] : [],
+      );
+      assert.deepEqual(pods.sort(), [1, 2], service);
+    }
+    const act = (test: (kinds: string[]) => boolean) =>
+      plan.find((a) =>
+        test(a.map((f) => `${f.fault.kind}:${'part' in f.fault ? f.fault.part : ''}`)),
+      );
+    const longOutage = act((k) => k.includes('outage:database') && k.includes('restart:rabbitmq'));
+    assert.ok(longOutage, 'a broker restart inside a database outage');
+    const outage = longOutage.find((f) => f.fault.kind === 'outage')!;
+    const restart = longOutage.find((f) => f.fault.kind === 'restart')!;
+    assert.ok(outage.fault.kind === 'outage' && outage.fault.ms >= 90_000);
+    assert.ok(restart.atMs > 0 && restart.atMs < 90_000, 'the restart starts inside the outage');
+    const brokerDown = act((k) => k.includes('outage:rabbitmq') && k.includes('kill:'));
+    assert.ok(brokerDown, 'a SIGKILL while the broker is down');
+    const burst = act((k) => k.includes('burst:') && k.includes('kill:'));
+    assert.ok(burst, 'a SIGKILL during the burst');
+    assert.ok(faults.some((f) => f.kind === 'burst' && f.factor === 10 && f.ms === 30_000));
+    assert.ok(faults.some((f) => f.kind === 'restart' && f.part === 'database'));
+
+    const without = faultPlan({
+      withInfra: false,
+      replicas: 2,
+      longOutageMs: 1,
+      burstFactor: 10,
+      burstMs: 1,
+    });
+    assert.ok(without.flat().every((f) => f.fault.kind === 'kill' || f.fault.kind === 'burst'));
+    assert.equal(without.flat().filter((f) => f.fault.kind === 'kill').length, 6);
+  });
+
+  test('the timeline draws each span on one axis and names the faults that overlap', () => {
+    const spans = [
+      { label: 'database down 95 s', startMs: 10_000, endMs: 105_000 },
+      { label: 'restart rabbitmq', startMs: 40_000, endMs: 55_000 },
+      { label: 'SIGKILL order-service-1', startMs: 110_000, endMs: 118_000, error: 'not ready' },
+      { label: 'poison ×3 published', startMs: 50_000, endMs: 50_000 },
+    ];
+    const text = formatTimeline(spans, 120_000, 12);
+    const lines = text.split('\n');
+    const bar = (label: string) => /\|([.=^]+)\|/.exec(lines.find((l) => l.startsWith(label))!)![1];
+    assert.equal(bar('database down'), '.==========.');
+    assert.equal(bar('restart rabbitmq'), '....==......');
+    assert.equal(bar('poison'), '.....^......');
+    assert.match(text, /SIGKILL order-service-1 +110\.0 +118\.0 .*FAILED: not ready/);
+    assert.deepEqual(overlaps(spans), [['database down 95 s', 'restart rabbitmq']]);
   });
 });

@@ -1,16 +1,15 @@
 // Notification records: the claim that lets exactly one delivery of an event send its e-mail,
-// and the final state. Every write is a single-document operation on `_id` (portable subset:
-// inserts, conditional findOneAndUpdate/updateOne without projection). The conditional ones go
-// through the kit's GuardedWrites: on MongoDB one atomic update with `{ _id, ...guard }`; on
-// FerretDB (which scans the collection for any filter but exactly `{ _id }`) a read by `_id`,
-// the guard checked in process under the record's lock, and an `_id`-only write — correct
-// because this process is the only writer of its database, with one connection, and every
-// conditional write of `notifications` here goes through that lock.
+// and the final state; and the order's stage with its send lease, which orders the e-mails of
+// one order across pods (decision 0023). Every write is a single-document operation on `_id`
+// (portable subset: inserts, conditional findOneAndUpdate/updateOne without projection). The
+// conditional ones go through the kit's GuardedWrites: one operation with `{ _id, ...guard }`,
+// evaluated and written atomically by the server (MongoDB; the project's FerretDB build,
+// decisions 0013 and 0014), whatever the number of connections and processes.
 
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';
-import { GuardedWrites } from '@eventshop/service-kit';
+import { type Guard, GuardedWrites } from '@eventshop/service-kit';
 
 import { NOTIFICATION_MODEL, type NotificationRecord } from './notification.schema';
 
@@ -49,8 +48,9 @@ export function isDuplicateKeyError(error: unknown): boolean {
 
 /**
  * The highest stage (domain/notification-policy: OUTCOME_STAGE) seen per order, `_id` = order
- * id. Only ever raised (`$max`), so the order in which events arrive does not matter; no guard
- * reads it, so it is written directly.
+ * id. Only ever raised (`$max`), so the order in which events arrive does not matter. The send
+ * lease on it lets one outcome of the order at a time be mailed, and only while no later stage
+ * is known (decision 0023).
  */
 export const ORDER_STAGES_COLLECTION = 'order_stages';
 
@@ -58,7 +58,18 @@ interface OrderStageDocument {
   _id: string;
   stage: number;
   updatedAt: Date;
+  /** While an outcome of the order is being mailed: until when, and the event mailed. */
+  sendLeaseUntil?: Date;
+  sendLeaseBy?: string;
 }
+
+export type OrderSendLease =
+  /** This event may be mailed now; release the lease when its send has ended. */
+  | 'taken'
+  /** The order reached a later stage: this outcome must not be mailed. */
+  | 'superseded'
+  /** Another outcome of the order is being mailed: try later. */
+  | 'busy';
 
 @Injectable()
 export class NotificationRepository {
@@ -85,9 +96,58 @@ export class NotificationRepository {
     return (await this.stages.findOne({ _id: orderId }))?.stage ?? 0;
   }
 
-  /** A claimed record whose e-mail must not leave after all: skipped, final. */
+  /**
+   * Takes the order's send lease for an outcome of `stage`, in one guarded update: only while
+   * the order's stage is not higher, and no other event holds a live lease (this event may take
+   * its own back, after a crash). The stage document exists: `raiseOrderStage` came first.
+   */
+  async takeOrderSendLease(
+    orderId: string,
+    eventId: string,
+    stage: number,
+    now: Date,
+    leaseMs: number,
+  ): Promise<OrderSendLease> {
+    const taken = await this.guarded.findOneAndUpdate(
+      this.stages,
+      orderId,
+      {
+        stage: { $lte: stage },
+        $or: [
+          { sendLeaseUntil: { $exists: false } },
+          { sendLeaseUntil: { $lte: now } },
+          { sendLeaseBy: eventId },
+        ],
+      },
+      { $set: { sendLeaseUntil: new Date(now.getTime() + leaseMs), sendLeaseBy: eventId } },
+    );
+    if (taken) return 'taken';
+    return (await this.orderStage(orderId)) > stage ? 'superseded' : 'busy';
+  }
+
+  /** Gives the order's send lease back, if this event still holds it. */
+  async releaseOrderSendLease(orderId: string, eventId: string): Promise<void> {
+    await this.guarded.updateOne(
+      this.stages,
+      orderId,
+      { sendLeaseBy: eventId },
+      { $unset: { sendLeaseUntil: 1, sendLeaseBy: 1 } },
+    );
+  }
+
+  /** A record this delivery claimed whose e-mail must not leave after all: skipped, final. */
   async markSkipped(eventId: string, why: string, now: Date): Promise<void> {
     await this.finish(eventId, { status: 'skipped', skipReason: why, updatedAt: now });
+  }
+
+  /**
+   * Marks skipped a record another delivery claimed, only once that claim's lease has run out
+   * (the delivery died or gave up, so no send of it is in progress); false while it is live.
+   */
+  async skipAbandoned(eventId: string, why: string, now: Date): Promise<boolean> {
+    return this.finish(eventId, { status: 'skipped', skipReason: why, updatedAt: now }, [], {
+      leaseUntil: { $lte: now },
+    });
   }
 
   /**
@@ -197,16 +257,18 @@ export class NotificationRepository {
     eventId: string,
     fields: Partial<NotificationRecord>,
     alsoUnset: readonly (keyof NotificationRecord)[] = [],
-  ): Promise<void> {
+    alsoGuard: Guard = {},
+  ): Promise<boolean> {
     // Only a record still `sending` moves to a final state; a final record is never rewritten.
     const unset: Record<string, 1> = { leaseUntil: 1, lastError: 1 };
     for (const key of alsoUnset) unset[key] = 1;
-    await this.guarded.updateOne(
+    const result = await this.guarded.updateOne(
       this.model,
       eventId,
-      { status: 'sending' },
+      { status: 'sending', ...alsoGuard },
       { $set: fields, $unset: unset },
     );
+    return result.matchedCount === 1;
   }
 }
 

@@ -130,6 +130,85 @@ describe('notification records', () => {
     assert.equal((await repository.claim(d, now, LEASE_MS)).outcome, 'done');
   });
 
+  it('marks skipped a record claimed by another delivery only once its lease has run out', async () => {
+    const d = draft();
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    await repository.claim(d, t0, LEASE_MS);
+    assert.equal(
+      await repository.skipAbandoned(d.eventId, 'ended', new Date(t0.getTime() + 1000)),
+      false,
+    );
+    assert.equal((await repository.get(d.eventId))?.status, 'sending');
+    assert.equal(
+      await repository.skipAbandoned(d.eventId, 'ended', new Date(t0.getTime() + LEASE_MS)),
+      true,
+    );
+    const record = await repository.get(d.eventId);
+    assert.equal(record?.status, 'skipped');
+    assert.equal(record?.leaseUntil, undefined);
+    assert.equal(
+      await repository.skipAbandoned(d.eventId, 'ended', new Date(t0.getTime() + 2 * LEASE_MS)),
+      false,
+    );
+  });
+
+  it("lends an order's send lease to one event at a time, and none once a later stage is known", async () => {
+    const orderId = randomUUID();
+    const [confirmation, cancellation] = [randomUUID(), randomUUID()];
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    await repository.raiseOrderStage(orderId, 1, t0);
+    assert.equal(
+      await repository.takeOrderSendLease(orderId, confirmation, 1, t0, LEASE_MS),
+      'taken',
+    );
+    // The holder may take it again (its redelivery after a crash); nobody else while it runs.
+    assert.equal(
+      await repository.takeOrderSendLease(orderId, confirmation, 1, at(10), LEASE_MS),
+      'taken',
+    );
+    await repository.raiseOrderStage(orderId, 2, at(20));
+    assert.equal(
+      await repository.takeOrderSendLease(orderId, cancellation, 2, at(30), LEASE_MS),
+      'busy',
+    );
+    // Only the holder releases it.
+    await repository.releaseOrderSendLease(orderId, cancellation);
+    assert.equal(
+      await repository.takeOrderSendLease(orderId, cancellation, 2, at(40), LEASE_MS),
+      'busy',
+    );
+    await repository.releaseOrderSendLease(orderId, confirmation);
+    assert.equal(
+      await repository.takeOrderSendLease(orderId, cancellation, 2, at(50), LEASE_MS),
+      'taken',
+    );
+    // The order ended: a confirmation is refused, whether the lease is held or has run out.
+    assert.equal(
+      await repository.takeOrderSendLease(orderId, confirmation, 1, at(60), LEASE_MS),
+      'superseded',
+    );
+    assert.equal(
+      await repository.takeOrderSendLease(orderId, confirmation, 1, at(2 * LEASE_MS), LEASE_MS),
+      'superseded',
+    );
+  });
+
+  it("lets another event take an order's send lease once it has run out", async () => {
+    const orderId = randomUUID();
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    await repository.raiseOrderStage(orderId, 2, t0);
+    assert.equal(
+      await repository.takeOrderSendLease(orderId, 'dead-pod-event', 2, t0, LEASE_MS),
+      'taken',
+    );
+    const later = new Date(t0.getTime() + LEASE_MS);
+    assert.equal(
+      await repository.takeOrderSendLease(orderId, randomUUID(), 2, later, LEASE_MS),
+      'taken',
+    );
+  });
+
   it('lists the notifications of one order in order of creation', async () => {
     const orderId = randomUUID();
     const a = draft({ orderId });

@@ -26,6 +26,10 @@ export class SmtpPeer {
   readonly received: ReceivedMail[] = [];
   /** Refusals answered so far, per phase. */
   readonly refused: Record<RefusalPhase, number> = { connect: 0, rcpt: 0, data: 0 };
+  /** Messages whose DATA has arrived and which the peer has not answered yet. */
+  readonly inData: ParsedMail[] = [];
+  /** Awaited before a message is answered: lets a test hold a send in the middle. */
+  beforeAnswer: (parsed: ParsedMail) => Promise<void> = () => Promise.resolve();
   private refusals: { rule: Refusal; left: number }[] = [];
   private server!: SMTPServer;
   port = 0;
@@ -44,7 +48,10 @@ export class SmtpPeer {
         callback(this.maybeRefuse('rcpt', address.address)),
       onData: (stream, session, callback) => {
         simpleParser(stream)
-          .then((parsed) => {
+          .then(async (parsed) => {
+            this.inData.push(parsed);
+            await this.beforeAnswer(parsed);
+            this.inData.splice(this.inData.indexOf(parsed), 1);
             const refusal = this.maybeRefuse('data');
             if (refusal) return callback(refusal);
             this.received.push({
@@ -72,6 +79,8 @@ export class SmtpPeer {
   reset(): void {
     this.refusals = [];
     this.received.length = 0;
+    this.inData.length = 0;
+    this.beforeAnswer = () => Promise.resolve();
     this.refused.connect = this.refused.rcpt = this.refused.data = 0;
   }
 
