@@ -53,7 +53,7 @@ test: infra-up $(TEST_IMAGES) ## lint, type-check, build and test every package 
 	@bash scripts/packages.sh test
 
 .PHONY: chaos
-chaos: infra-up ## fault suite: orders while services are killed, broker and database restarted, duplicates and poison; prints the invariants
+chaos: infra-up ## fault suite, production shape: two pods per service, ~1,000 orders, kills, broker and database outages (one of 95 s) overlapping, a 10x burst, duplicates, poison; prints the fault timeline and the invariants
 	@bash scripts/chaos.sh
 
 .PHONY: observability-check
