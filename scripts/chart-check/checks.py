@@ -571,6 +571,11 @@ def cmd_images(args):
     return result(total - len(failures), total, failures)
 
 
+def service_of(obj):
+    """`order` for an object labelled `app.kubernetes.io/component: order-service`."""
+    return obj["metadata"]["labels"]["app.kubernetes.io/component"].removesuffix("-service")
+
+
 def permission_failures(objects, declared, shared):
     """Each service's broker permissions must let it do what its kit does at start and at run time:
     declare (configure) and read its queues, tiers and DLQ, the exchange and the shared queues;
@@ -579,7 +584,7 @@ def permission_failures(objects, declared, shared):
     for o in objects:
         if o["kind"] != "Permission":
             continue
-        service = o["metadata"]["labels"]["app.kubernetes.io/component"].removesuffix("-service")
+        service = service_of(o)
         perms = o["spec"]["permissions"]
         names = ["eventshop.events", *shared]
         for queue in declared.get(service, {}):
@@ -596,10 +601,8 @@ def permission_failures(objects, declared, shared):
 def topic_permission_failures(objects, declared, publishes):
     """With users per service (operator mode), each may publish exactly the event types it
     produces and bind exactly its handlers' routing keys on the events exchange."""
-    users = {o["metadata"]["labels"]["app.kubernetes.io/component"].removesuffix("-service")
-             for o in objects if o["kind"] == "User"}
-    topics = {o["metadata"]["labels"]["app.kubernetes.io/component"].removesuffix("-service"): o
-              for o in objects if o["kind"] == "TopicPermission"}
+    users = {service_of(o) for o in objects if o["kind"] == "User"}
+    topics = {service_of(o): o for o in objects if o["kind"] == "TopicPermission"}
     every_type = {t for types in publishes.values() for t in types}
     failures, total = [], 0
     for service in sorted(users):

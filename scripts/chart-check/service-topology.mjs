@@ -43,15 +43,20 @@ function fail(node, message) {
   throw new Error(`${sf.fileName}:${line + 1}: ${message}`);
 }
 
+/** The object literal of `{ ... } as const` / `{ ... } satisfies T`. */
+function objectLiteral(init) {
+  while (init && (ts.isAsExpression(init) || ts.isSatisfiesExpression(init)))
+    init = init.expression;
+  return init;
+}
+
 /** The contracts' routing names: EventTypes = { Name: 'type.v1', ... }. */
 function eventTypes() {
   const out = new Map();
   walk(parse(join(root, 'events-contracts/src/types.ts')), (n) => {
     if (ts.isVariableDeclaration(n) && n.name.getText() === 'EventTypes') {
-      let init = n.initializer;
-      while (init && (ts.isAsExpression(init) || ts.isSatisfiesExpression(init)))
-        init = init.expression;
-      for (const p of init.properties) out.set(p.name.getText(), p.initializer.text);
+      for (const p of objectLiteral(n.initializer).properties)
+        out.set(p.name.getText(), p.initializer.text);
     }
   });
   if (out.size === 0) throw new Error('no EventTypes in events-contracts/src/types.ts');
@@ -158,10 +163,7 @@ function publishedTypes() {
   const out = Object.fromEntries(SERVICES.map((s) => [s, []]));
   walk(parse(join(root, 'events-contracts/src/catalog.ts')), (n) => {
     if (!ts.isVariableDeclaration(n) || n.name.getText() !== 'EVENT_CATALOG') return;
-    let init = n.initializer;
-    while (init && (ts.isAsExpression(init) || ts.isSatisfiesExpression(init)))
-      init = init.expression;
-    for (const entry of init.properties) {
+    for (const entry of objectLiteral(n.initializer).properties) {
       const producer = entry.initializer.properties.find((p) => p.name?.getText() === 'producer');
       const service = producer?.initializer.text?.replace(/-service$/, '');
       if (!out[service]) fail(entry, 'no producer among the services');
