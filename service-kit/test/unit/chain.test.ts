@@ -41,12 +41,16 @@ const reserved = () =>
     data: { orderId, lines: [{ sku: 'A', quantity: 1 }] },
   });
 
-function delivery(body: string, headers: Record<string, unknown> = {}): Delivery {
+function delivery(
+  body: string,
+  headers: Record<string, unknown> = {},
+  redelivered = false,
+): Delivery {
   const message = {
     content: Buffer.from(body),
     fields: {
       routingKey: 'inventory.reserved.v1',
-      redelivered: false,
+      redelivered,
       deliveryTag: 1,
       consumerTag: 't',
       exchange: 'eventshop.events',
@@ -57,7 +61,10 @@ function delivery(body: string, headers: Record<string, unknown> = {}): Delivery
   return { queue: QUEUE, message, routingKey: 'inventory.reserved.v1', attempt: attempts + 1 };
 }
 
-function chainWith(handle: EventHandler['handle'], opts: { failPublish?: boolean } = {}) {
+function chainWith(
+  handle: EventHandler['handle'],
+  opts: { failPublish?: boolean; deduplicate?: boolean } = {},
+) {
   const { publisher, sent } = fakePublisher(opts.failPublish);
   const markers = fakeMarkers();
   const metrics = new MessagingMetrics(new MetricsService(), { service: 'svc' });
@@ -67,6 +74,7 @@ function chainWith(handle: EventHandler['handle'], opts: { failPublish?: boolean
     publisher,
     metrics,
     markers: markers.collection,
+    deduplicate: opts.deduplicate,
     retryDelaysMs: [100, 200, 300],
     publishTimeoutMs: 1_000,
   });
@@ -96,6 +104,29 @@ test('a handled event is acked once and marked; a duplicate is skipped', async (
   assert.ok(markers.docs.has(`${QUEUE}:${e.id}`));
   assert.equal(await run(delivery(JSON.stringify(e))), 'ack');
   assert.equal(calls, 1);
+});
+
+test('a marker skips only a first delivery: a redelivery or a retry tier copy runs again', async () => {
+  let calls = 0;
+  const { run } = chainWith(async () => void calls++);
+  const e = JSON.stringify(reserved());
+  assert.equal(await run(delivery(e)), 'ack');
+  assert.equal(await run(delivery(e, {}, true)), 'ack');
+  assert.equal(calls, 2, 'a broker redelivery runs the handler although a marker exists');
+  assert.equal(await run(delivery(e, { 'x-eventshop-attempts': 1 })), 'ack');
+  assert.equal(calls, 3, 'a retry tier copy runs the handler although a marker exists');
+  assert.equal(await run(delivery(e)), 'ack');
+  assert.equal(calls, 3, 'a first-delivery duplicate is still skipped');
+});
+
+test('deduplicate: false keeps no marker and leaves duplicates to the handler', async () => {
+  let calls = 0;
+  const { run, markers } = chainWith(async () => void calls++, { deduplicate: false });
+  const e = JSON.stringify(reserved());
+  assert.equal(await run(delivery(e)), 'ack');
+  assert.equal(await run(delivery(e)), 'ack');
+  assert.equal(calls, 2);
+  assert.equal(markers.docs.size, 0, 'no marker written');
 });
 
 test('a failure goes to the next tier with its attempt count, then to the DLQ', async () => {

@@ -26,6 +26,8 @@ export interface ChainDeps {
   readonly publisher: Publisher;
   readonly metrics: MessagingMetrics;
   readonly markers: Collection;
+  /** Keep processed-event markers (default true); see `ConsumerDefinition.deduplicate`. */
+  readonly deduplicate?: boolean;
   readonly retryDelaysMs: readonly number[];
   readonly publishTimeoutMs: number;
   /** Holds a delivery that failed for want of the database until it is back. */
@@ -43,6 +45,6 @@ export function consumerChain(deps: ChainDeps): DeliveryHandler {
     ...(deps.database ? [awaitDatabase(deps.database)] : []), // database down → hold, no tier
     validate(acceptedSources(deps.handlers.keys(), deps.producers)), // contracts + source
     correlate(), //      correlation, causation and trace for logs and emitted events
-    deduplicate(deps.markers), // processed-event marker <queue>:<eventId>
+    ...(deps.deduplicate === false ? [] : [deduplicate(deps.markers)]), // marker <queue>:<eventId>
   );
 }

@@ -63,8 +63,10 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     const consumers = this.options.consumers ?? [];
     if (consumers.length === 0) return;
     const markers = this.mongo.collection(PROCESSED_EVENTS_COLLECTION);
-    this.janitor = new MarkerJanitor(markers, this.options.dedupRetentionMs ?? 7 * 86_400_000);
-    this.janitor.start();
+    if (consumers.some((c) => c.deduplicate !== false)) {
+      this.janitor = new MarkerJanitor(markers, this.options.dedupRetentionMs ?? 7 * 86_400_000);
+      this.janitor.start();
+    }
     for (const def of consumers) {
       const handlers = this.resolveHandlers(def);
       const chain = consumerChain({
@@ -73,6 +75,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
         publisher: this.publisher,
         metrics: this.metrics,
         markers,
+        deduplicate: def.deduplicate,
         retryDelaysMs: this.config.RETRY_DELAYS,
         publishTimeoutMs: PUBLISH_TIMEOUT_MS,
         database: {

@@ -19,13 +19,18 @@ export const markerId = (queue: string, eventId: string): string => `${queue}:${
  * lookup is the only query FerretDB does not scan for). It is written after the handler returned,
  * so after the handler's own write: a crash between the two replays the event, which is why
  * handlers must be idempotent themselves — the marker is the fast path, not the guarantee.
+ *
+ * Only a first delivery is skipped (attempt 1, not redelivered by the broker). A retry tier's
+ * delivery or a redelivery means a run of this copy was interrupted; another copy's marker does
+ * not prove that run's leftovers were repaired, so it runs again (decision 0022).
  */
 export function deduplicate(markers: Collection, log = new Logger('Consumer')): Middleware {
   return (next) => async (d) => {
     const e = d.event;
     if (!e) return next(d);
     const id = markerId(d.queue, e.id);
-    if (await markers.findOne({ _id: id } as never)) {
+    const firstDelivery = d.attempt === 1 && !d.message.fields.redelivered;
+    if (firstDelivery && (await markers.findOne({ _id: id } as never))) {
       log.log(`${d.queue}: ${e.type} ${e.id} already processed, skipping`);
       return 'ack';
     }

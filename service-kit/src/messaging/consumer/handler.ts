@@ -18,7 +18,7 @@ export interface MessageContext {
  * no retry can fix (it is parked in the dead-letter queue at once).
  *
  * Handlers must be idempotent: the processed-event marker skips most duplicates, but a crash
- * between your write and the marker's replays the event.
+ * between your write and the marker's replays the event, and a redelivery always runs.
  */
 export interface EventHandler<T extends EventType = EventType> {
   handle(event: CloudEvent<T>, context: MessageContext): Promise<void>;
@@ -41,6 +41,14 @@ export interface ConsumerDefinition {
    * with reason `unexpected-source`.
    */
   readonly producers?: { readonly [T in EventType]?: readonly string[] };
+  /**
+   * Keep a processed-event marker `<queue>:<eventId>` per handled event and acknowledge, without
+   * running the handler, a first delivery that already has one (default true): one read and one
+   * write per event. Set false when every handler of this queue is idempotent by its aggregate's
+   * own state (a duplicate finds its guarded write already done): the marker would only repeat
+   * what the aggregate says.
+   */
+  readonly deduplicate?: boolean;
 }
 
 /** Typed identity, so handler maps are checked against event types where they are declared. */
