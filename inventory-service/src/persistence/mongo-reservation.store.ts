@@ -4,7 +4,11 @@ import type { Model, mongo } from 'mongoose';
 import type { AnyCloudEvent } from '@eventshop/events-contracts';
 import { EventFactory, GuardedWrites, OutboxWriter } from '@eventshop/service-kit';
 import type { Hold } from '../domain/holds';
-import type { ReservationRecord, ReservationStatus } from '../domain/reservation-progress';
+import {
+  COMMITMENT,
+  type ReservationRecord,
+  type ReservationStatus,
+} from '../domain/reservation-progress';
 import type { OutcomeEvent, ReservationStore, SkuState } from '../reservations/reservation-store';
 import { isDuplicateKey } from './mongo-errors';
 import { Product } from './product.schema';
@@ -143,21 +147,14 @@ export class MongoReservationStore implements ReservationStore {
     return result.modifiedCount === 1;
   }
 
-  async storeCommitment(expected: ReservationStatus, next: ReservationRecord): Promise<boolean> {
-    const result = await this.guarded.updateOne(
-      this.reservations.collection,
-      next.orderId,
-      { status: expected },
-      {
-        $set: {
-          status: next.status,
-          committed: true,
-          settled: next.settled,
-          updatedAt: new Date(),
-        },
-      },
+  async storeCommitment(orderId: string): Promise<ReservationRecord | undefined> {
+    const after = await this.guarded.findOneAndUpdate<Reservation>(
+      this.reservations,
+      orderId,
+      { status: 'reserved' },
+      { $set: { ...COMMITMENT, updatedAt: new Date() } },
     );
-    return result.modifiedCount === 1;
+    return after ? toRecord(after) : undefined;
   }
 
   async commitHold(sku: string, hold: Hold): Promise<boolean> {

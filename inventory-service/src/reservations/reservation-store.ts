@@ -36,7 +36,8 @@ export interface SkuState {
  * - insertReservation: insert if absent, else the stored record unchanged
  * - storeOutcome: `{_id: orderId, status: expected}` → new status + outcome event in the outbox
  * - markSettled: `{_id: orderId, status, settled: false}` → settled
- * - storeCommitment: `{_id: orderId, status: 'reserved'}` → committed (no event)
+ * - storeCommitment: `{_id: orderId, status: 'reserved'}` → committed (no event), returning the
+ *   record as stored
  * - commitHold: `{_id: sku, holders: order, holds: {$all: [hold]}}` → `$pullAll` the hold,
  *   `$inc` reserved and onHand down (available unchanged)
  * - restock: `{_id: sku, restockers != order}` → `$push` the order to restockers and the run's
@@ -63,8 +64,11 @@ export interface ReservationStore {
   readSku(sku: string): Promise<SkuState | undefined>;
   takeHold(sku: string, hold: Hold): Promise<boolean>;
   returnHold(sku: string, hold: Hold): Promise<boolean>;
-  /** Moves the record from `expected` to `next` (committed); false if not in `expected`. */
-  storeCommitment(expected: ReservationStatus, next: ReservationRecord): Promise<boolean>;
+  /**
+   * Moves a `reserved` record to `committed` (`COMMITMENT`'s fields) and returns it as stored;
+   * undefined if the record is missing or not `reserved`.
+   */
+  storeCommitment(orderId: string): Promise<ReservationRecord | undefined>;
   /** Turns the order's hold into committed units; false if the SKU has no such hold. */
   commitHold(sku: string, hold: Hold): Promise<boolean>;
   /** Puts a committed order's units back on hand; false if the order's marker is there. */

@@ -42,12 +42,11 @@ export class ReserveStockService {
 
   async reserve(order: OrderToReserve): Promise<RunResult> {
     const lines = normalizeLines(order.lines);
-    let record = await this.store.loadReservation(order.orderId);
-    if (!record) {
-      const created = await this.store.insertReservation(startReserving(order.orderId, lines));
-      record = created.record;
-      if (created.inserted) await this.crash.after('reservation-created');
-    }
+    // Inserted without a read first (docs/decisions/0027): a first delivery finds no record; a
+    // record already there (a redelivery, a cancellation that came first) is returned instead.
+    const created = await this.store.insertReservation(startReserving(order.orderId, lines));
+    let record = created.record;
+    if (created.inserted) await this.crash.after('reservation-created');
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const action = nextOnOrderCreated(record);
       switch (action.kind) {

@@ -1,5 +1,9 @@
 import type { Hold } from '../../src/domain/holds';
-import type { ReservationRecord, ReservationStatus } from '../../src/domain/reservation-progress';
+import {
+  markCommitted,
+  type ReservationRecord,
+  type ReservationStatus,
+} from '../../src/domain/reservation-progress';
 import type {
   OutcomeEvent,
   ReservationStore,
@@ -111,12 +115,13 @@ export class InMemoryReservationStore implements ReservationStore {
     return true;
   }
 
-  async storeCommitment(expected: ReservationStatus, next: ReservationRecord) {
+  async storeCommitment(orderId: string) {
     await this.yieldBetween();
-    const current = this.reservations.get(next.orderId);
-    if (!current || current.status !== expected) return false;
-    this.reservations.set(next.orderId, clone(next)!);
-    return true;
+    const current = this.reservations.get(orderId);
+    if (!current || current.status !== 'reserved') return undefined;
+    const next = markCommitted(current);
+    this.reservations.set(orderId, clone(next)!);
+    return clone(next);
   }
 
   async commitHold(sku: string, hold: Hold) {
