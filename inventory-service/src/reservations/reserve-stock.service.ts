@@ -1,4 +1,4 @@
-import { explainMissedHold, findHold, holdOf } from '../domain/holds';
+import { explainMissedHold, holdOf } from '../domain/holds';
 import { normalizeLines, type StockLine } from '../domain/order-lines';
 import {
   decideReservation,
@@ -16,7 +16,7 @@ import {
 } from '../domain/reservation-progress';
 import { NO_CRASH_POINTS, type CrashPoints } from './crash-points';
 import { outcomeEventFor, resultOf, type RunResult } from './outcome';
-import type { ReservationStore, SkuState } from './reservation-store';
+import type { ReservationStore } from './reservation-store';
 import { settleStock } from './settle-stock';
 
 export interface OrderToReserve {
@@ -81,7 +81,9 @@ export class ReserveStockService {
   /** Takes every hold (or finds it taken), then stores the outcome; undefined = lost a race. */
   private async takeHolds(record: ReservationRecord): Promise<RunResult | undefined> {
     const held = new Set<string>(); // SKUs this run saw held by the order, or took
-    const refusal = (await this.precheck(record, held)) ?? (await this.holdEveryLine(record, held));
+    // No read of the SKUs first (docs/decisions/0027): each guarded hold decides, and the SKUs
+    // are read only after a hold missed, to say why.
+    const refusal = await this.holdEveryLine(record, held);
     const next = refusal
       ? markRefused(record, refusal, { holdsSeen: held.size > 0 })
       : markReserved(record);
@@ -94,23 +96,6 @@ export class ReserveStockService {
       await settleStock(this.store, current, this.crash);
     }
     return resultOf(current, false);
-  }
-
-  /**
-   * Reads every SKU first and refuses without touching stock when the order cannot be served
-   * as things stand. Advisory only: the guarded hold updates decide under concurrency.
-   */
-  private async precheck(
-    record: ReservationRecord,
-    held: Set<string>,
-  ): Promise<Refusal | undefined> {
-    const seen = new Map<string, SkuState | undefined>();
-    for (const line of record.lines) seen.set(line.sku, await this.store.readSku(line.sku));
-    for (const line of record.lines) {
-      if (findHold(seen.get(line.sku)?.holds ?? [], record.orderId)) held.add(line.sku);
-    }
-    const decision = decideReservation(record.lines, (sku) => seen.get(sku), held);
-    return decision.ok ? undefined : { reason: decision.reason, shortLines: decision.shortLines };
   }
 
   /** Takes the holds in SKU order; on the first line that cannot be held, returns the refusal. */

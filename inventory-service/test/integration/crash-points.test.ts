@@ -68,7 +68,7 @@ const scenarios: Scenario[] = [
         { sku: skus['B']!, quantity: 2 },
       ]),
     ],
-    // An admin writes off one unit of B after the pre-check and the hold on A: B is short.
+    // An admin writes off one unit of B after the hold on A: B is short.
     interfere: async ({ skus }, step) => {
       if (step !== `hold-taken:${skus['A']}`) return false;
       const response = await inventory.http('POST', `/products/${skus['B']}/stock-adjustments`, {

@@ -63,7 +63,7 @@ interface Scenario {
   stock: Record<string, number>;
   events: Step[];
   expect: (store: InMemoryReservationStore) => void;
-  /** Set up once per fresh store, e.g. a rival that takes stock after the pre-check. */
+  /** Set up once per fresh store, e.g. a rival that takes stock before the run's hold. */
   arrange?: (store: InMemoryReservationStore) => void;
 }
 
@@ -112,7 +112,7 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'multi-SKU order losing the last unit to a rival after its pre-check (compensation)',
+    name: 'multi-SKU order losing the last unit to a rival before its hold (compensation)',
     stock: { A: 5, B: 1, C: 1 },
     arrange: (store) => {
       store.beforeFirstHold = (sku) => {
