@@ -20,7 +20,7 @@ import {
 } from '../support/harness';
 
 /** The most commands each event of the order may cost (the count when this was last changed). */
-const BOUNDS = { 'order.created.v1': 5, 'order.confirmed.v1': 4 };
+const BOUNDS = { 'order.created.v1': 4, 'order.confirmed.v1': 3 };
 
 let inventory: InventoryUnderTest;
 let relay: OutboxRelay;

@@ -67,7 +67,7 @@ describe('two copies of an event, one run interrupted', () => {
           paused.reached();
           await paused.opened;
         }
-        if (step === `hold-taken:${sku}` && ++holdsTaken === 2) {
+        if (step === 'holds-taken' && ++holdsTaken === 2) {
           throw new CrashAfterStep(step, holdsTaken);
         }
       },
