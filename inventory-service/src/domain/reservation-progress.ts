@@ -207,9 +207,12 @@ export function markRefused(
   };
 }
 
+/** What confirmation changes on a `reserved` record (one write, guarded by that status). */
+export const COMMITMENT = { status: 'committed', committed: true, settled: false } as const;
+
 export function markCommitted(record: ReservationRecord): ReservationRecord {
   moved(record, 'committed');
-  return { ...record, status: 'committed', committed: true, settled: false };
+  return { ...record, ...COMMITMENT };
 }
 
 /** A committed order is released only once all its holds became committed units. */

@@ -3,8 +3,13 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';
 import type { AnyCloudEvent } from '@eventshop/events-contracts';
 import { EventFactory, GuardedWrites, OutboxWriter } from '@eventshop/service-kit';
-import type { Hold } from '../domain/holds';
-import type { ReservationRecord, ReservationStatus } from '../domain/reservation-progress';
+import { holdOf, type Hold } from '../domain/holds';
+import type { StockLine } from '../domain/order-lines';
+import {
+  COMMITMENT,
+  type ReservationRecord,
+  type ReservationStatus,
+} from '../domain/reservation-progress';
 import type { OutcomeEvent, ReservationStore, SkuState } from '../reservations/reservation-store';
 import { isDuplicateKey } from './mongo-errors';
 import { Product } from './product.schema';
@@ -12,11 +17,11 @@ import { Reservation } from './reservation.schema';
 
 /**
  * The reservation steps on MongoDB / FerretDB: each method is one conditional operation on one
- * document found by `_id`. The conditional writes go through the kit's GuardedWrites: on MongoDB
- * one update with `{ _id, ...guard }`; on FerretDB (which scans the collection for any filter but
- * exactly `{ _id }`) a read by `_id`, the guard checked in process under the document's lock, and
- * an `_id`-only write. Every write of `products` and `reservations` in this process that can
- * change a guarded field goes through it (or the OutboxWriter, which uses it).
+ * document found by `_id`, or (the `...Holds` methods) one such operation per line of an order
+ * as the statements of one bulk write. The conditional writes go through the kit's GuardedWrites
+ * or send the same filter `{ _id, ...guard }`: the server evaluates the guard and writes
+ * atomically (MongoDB; the project's FerretDB, decisions 0013 and 0014), so every write of
+ * `products` and `reservations` that can change a guarded field is atomic against every other.
  * Hold updates go through the driver's collection so the stored hold is exactly
  * `{ orderId, quantity }`, as `$all` and `$pullAll` compare it.
  */
@@ -130,48 +135,53 @@ export class MongoReservationStore implements ReservationStore {
   }
 
   async takeHold(sku: string, hold: Hold): Promise<boolean> {
-    const result = await this.guarded.updateOne(
-      this.skus,
-      sku,
-      { active: true, available: { $gte: hold.quantity }, holders: { $ne: hold.orderId } },
-      {
-        $inc: { available: -hold.quantity, reserved: hold.quantity },
-        $push: { holds: exactHold(hold), holders: hold.orderId },
-        $set: { updatedAt: new Date() },
-      },
-    );
+    const { guard, update } = takeHoldWrite(hold);
+    const result = await this.guarded.updateOne(this.skus, sku, guard, update);
     return result.modifiedCount === 1;
   }
 
-  async storeCommitment(expected: ReservationStatus, next: ReservationRecord): Promise<boolean> {
-    const result = await this.guarded.updateOne(
-      this.reservations.collection,
-      next.orderId,
-      { status: expected },
-      {
-        $set: {
-          status: next.status,
-          committed: true,
-          settled: next.settled,
-          updatedAt: new Date(),
-        },
-      },
-    );
-    return result.modifiedCount === 1;
+  takeHolds(orderId: string, lines: readonly StockLine[]): Promise<number> {
+    return this.eachLine(orderId, lines, takeHoldWrite);
   }
 
-  async commitHold(sku: string, hold: Hold): Promise<boolean> {
-    const result = await this.guarded.updateOne(
-      this.skus,
-      sku,
-      { holders: hold.orderId, holds: { $all: [exactHold(hold)] } },
-      {
-        $pullAll: { holds: [exactHold(hold)], holders: [hold.orderId] },
-        $inc: { onHand: -hold.quantity, reserved: -hold.quantity },
-        $set: { updatedAt: new Date() },
-      },
+  returnHolds(orderId: string, lines: readonly StockLine[]): Promise<number> {
+    return this.eachLine(orderId, lines, returnHoldWrite);
+  }
+
+  commitHolds(orderId: string, lines: readonly StockLine[]): Promise<number> {
+    return this.eachLine(orderId, lines, commitHoldWrite);
+  }
+
+  /**
+   * The guarded write of each line's hold as the statements of bulk writes, in line order: one
+   * command per MAX_STATEMENTS lines. Each statement's filter is `{ _id, ...guard }`, as
+   * GuardedWrites sends it (atomic, found through the `_id` index: decisions 0013, 0014).
+   */
+  private async eachLine(
+    orderId: string,
+    lines: readonly StockLine[],
+    write: (hold: Hold) => GuardedWrite,
+  ): Promise<number> {
+    let modified = 0;
+    for (let i = 0; i < lines.length; i += MAX_STATEMENTS) {
+      const statements = lines.slice(i, i + MAX_STATEMENTS).map((line): Statement => {
+        const { guard, update } = write(holdOf(orderId, line));
+        return { updateOne: { filter: { _id: line.sku, ...guard }, update } };
+      });
+      const result = await this.skus.bulkWrite(statements, { ordered: true });
+      modified += result.modifiedCount;
+    }
+    return modified;
+  }
+
+  async storeCommitment(orderId: string): Promise<ReservationRecord | undefined> {
+    const after = await this.guarded.findOneAndUpdate<Reservation>(
+      this.reservations,
+      orderId,
+      { status: 'reserved' },
+      { $set: { ...COMMITMENT, updatedAt: new Date() } },
     );
-    return result.modifiedCount === 1;
+    return after ? toRecord(after) : undefined;
   }
 
   async restock(sku: string, hold: Hold, token: string): Promise<boolean> {
@@ -221,20 +231,56 @@ export class MongoReservationStore implements ReservationStore {
     );
     return result.modifiedCount === 1;
   }
+}
 
-  async returnHold(sku: string, hold: Hold): Promise<boolean> {
-    const result = await this.guarded.updateOne(
-      this.skus,
-      sku,
-      { holders: hold.orderId, holds: { $all: [exactHold(hold)] } },
-      {
-        $pullAll: { holds: [exactHold(hold)], holders: [hold.orderId] },
-        $inc: { available: hold.quantity, reserved: -hold.quantity },
-        $set: { updatedAt: new Date() },
-      },
-    );
-    return result.modifiedCount === 1;
-  }
+/**
+ * Statements per bulk write. FerretDB 1.x keeps the read of every statement of one `update`
+ * command open until the command ends, each on a pooled SQLite connection (the kit's relay keeps
+ * to 25 for the same reason); an order has up to 100 lines.
+ */
+const MAX_STATEMENTS = 25;
+
+interface GuardedWrite {
+  readonly guard: mongo.Filter<SkuDocument>;
+  readonly update: mongo.UpdateFilter<SkuDocument>;
+}
+
+type Statement = mongo.AnyBulkWriteOperation<SkuDocument>;
+
+/** Take a hold: the SKU is sellable, enough is free, and the order holds none of it yet. */
+function takeHoldWrite(hold: Hold): GuardedWrite {
+  return {
+    guard: { active: true, available: { $gte: hold.quantity }, holders: { $ne: hold.orderId } },
+    update: {
+      $inc: { available: -hold.quantity, reserved: hold.quantity },
+      $push: { holds: exactHold(hold), holders: hold.orderId },
+      $set: { updatedAt: new Date() },
+    },
+  };
+}
+
+/** Return a hold: only this exact hold of the order, once. */
+function returnHoldWrite(hold: Hold): GuardedWrite {
+  return {
+    guard: { holders: hold.orderId, holds: { $all: [exactHold(hold)] } },
+    update: {
+      $pullAll: { holds: [exactHold(hold)], holders: [hold.orderId] },
+      $inc: { available: hold.quantity, reserved: -hold.quantity },
+      $set: { updatedAt: new Date() },
+    },
+  };
+}
+
+/** Commit a hold: its units leave on-hand with it (decision 0015); available is unchanged. */
+function commitHoldWrite(hold: Hold): GuardedWrite {
+  return {
+    guard: { holders: hold.orderId, holds: { $all: [exactHold(hold)] } },
+    update: {
+      $pullAll: { holds: [exactHold(hold)], holders: [hold.orderId] },
+      $inc: { onHand: -hold.quantity, reserved: -hold.quantity },
+      $set: { updatedAt: new Date() },
+    },
+  };
 }
 
 /** The fields of a product document the hold updates touch. */

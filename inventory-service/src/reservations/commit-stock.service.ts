@@ -1,8 +1,4 @@
-import {
-  markCommitted,
-  nextOnOrderConfirmed,
-  type ReservationRecord,
-} from '../domain/reservation-progress';
+import { nextOnOrderConfirmed, type ReservationRecord } from '../domain/reservation-progress';
 import { NO_CRASH_POINTS, type CrashPoints } from './crash-points';
 import type { RunResult } from './outcome';
 import type { ReservationStore } from './reservation-store';
@@ -27,8 +23,16 @@ export class CommitStockService {
   ) {}
 
   async commit(order: OrderToCommit): Promise<RunResult> {
-    let record: ReservationRecord | undefined = await this.store.loadReservation(order.orderId);
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
+      // The common case is one write that also returns the record (docs/decisions/0027): a
+      // `reserved` order becomes `committed`. Only a record in another state is read.
+      const committed = await this.store.storeCommitment(order.orderId);
+      if (committed) {
+        await this.crash.after('commitment-stored');
+        await settleStock(this.store, committed, this.crash);
+        return { status: committed.status, outcome: 'committed' };
+      }
+      const record: ReservationRecord | undefined = await this.store.loadReservation(order.orderId);
       const action = nextOnOrderConfirmed(record);
       switch (action.kind) {
         case 'done':
@@ -36,15 +40,8 @@ export class CommitStockService {
         case 'settle':
           await settleStock(this.store, record!, this.crash);
           return { status: record!.status };
-        case 'commit': {
-          const next = markCommitted(record!);
-          if (await this.store.storeCommitment(record!.status, next)) {
-            await this.crash.after('commitment-stored');
-            await settleStock(this.store, next, this.crash);
-            return { status: next.status, outcome: 'committed' };
-          }
-          record = await this.store.loadReservation(order.orderId);
-        }
+        case 'commit':
+          continue; // it became `reserved` after the write missed: commit it now
       }
     }
     throw new Error(`commitment of ${order.orderId} did not settle after ${MAX_ROUNDS} rounds`);

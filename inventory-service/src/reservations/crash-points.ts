@@ -1,6 +1,6 @@
 /**
  * A test hook called after every persistence step that changed something, named for the step
- * (`reservation-created`, `hold-taken:SKU`, `outcome-stored`, `hold-returned:SKU`, `settled`,
+ * (`reservation-created`, `holds-taken`, `outcome-stored`, `holds-returned`, `settled`,
  * `cancellation-remembered`). Production uses the no-op; tests throw from it to interrupt a run
  * right after step N and then redeliver the event.
  */

@@ -1,10 +1,6 @@
-import { explainMissedHold, findHold, holdOf } from '../domain/holds';
+import { explainMissedHold, holdOf } from '../domain/holds';
 import { normalizeLines, type StockLine } from '../domain/order-lines';
-import {
-  decideReservation,
-  type ShortLine,
-  type SkuAvailability,
-} from '../domain/reservation-decision';
+import { decideReservation, type SkuAvailability } from '../domain/reservation-decision';
 import {
   holdsAreOwedBackAfterLostRace,
   markRefused,
@@ -16,7 +12,7 @@ import {
 } from '../domain/reservation-progress';
 import { NO_CRASH_POINTS, type CrashPoints } from './crash-points';
 import { outcomeEventFor, resultOf, type RunResult } from './outcome';
-import type { ReservationStore, SkuState } from './reservation-store';
+import type { ReservationStore } from './reservation-store';
 import { settleStock } from './settle-stock';
 
 export interface OrderToReserve {
@@ -30,9 +26,10 @@ const HOLD_ATTEMPTS = 3;
 const MAX_ROUNDS = 5;
 
 /**
- * order.created.v1 → every line or none (see docs/decisions/0004). The steps, each one
- * single-document write: create the reservation record; take a hold per SKU in SKU order; store
- * the outcome with its event; on refusal return the holds taken, then mark the record settled.
+ * order.created.v1 → every line or none (see docs/decisions/0004). The steps: create the
+ * reservation record; take a hold per SKU in SKU order (one bulk write, docs/decisions/0027);
+ * store the outcome with its event; on refusal return the holds taken, then mark the record
+ * settled.
  */
 export class ReserveStockService {
   constructor(
@@ -42,12 +39,11 @@ export class ReserveStockService {
 
   async reserve(order: OrderToReserve): Promise<RunResult> {
     const lines = normalizeLines(order.lines);
-    let record = await this.store.loadReservation(order.orderId);
-    if (!record) {
-      const created = await this.store.insertReservation(startReserving(order.orderId, lines));
-      record = created.record;
-      if (created.inserted) await this.crash.after('reservation-created');
-    }
+    // Inserted without a read first (docs/decisions/0027): a first delivery finds no record; a
+    // record already there (a redelivery, a cancellation that came first) is returned instead.
+    const created = await this.store.insertReservation(startReserving(order.orderId, lines));
+    let record = created.record;
+    if (created.inserted) await this.crash.after('reservation-created');
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const action = nextOnOrderCreated(record);
       switch (action.kind) {
@@ -82,7 +78,9 @@ export class ReserveStockService {
   /** Takes every hold (or finds it taken), then stores the outcome; undefined = lost a race. */
   private async takeHolds(record: ReservationRecord): Promise<RunResult | undefined> {
     const held = new Set<string>(); // SKUs this run saw held by the order, or took
-    const refusal = (await this.precheck(record, held)) ?? (await this.holdEveryLine(record, held));
+    // No read of the SKUs first (docs/decisions/0027): each guarded hold decides, and the SKUs
+    // are read only after a hold missed, to say why.
+    const refusal = await this.holdEveryLine(record, held);
     const next = refusal
       ? markRefused(record, refusal, { holdsSeen: held.size > 0 })
       : markReserved(record);
@@ -98,69 +96,56 @@ export class ReserveStockService {
   }
 
   /**
-   * Reads every SKU first and refuses without touching stock when the order cannot be served
-   * as things stand. Advisory only: the guarded hold updates decide under concurrency.
+   * Takes the hold of every line in one bulk write, in SKU order (docs/decisions/0027). When some
+   * line was not taken, each SKU is read to say why: the order holds it already (an earlier run
+   * took it), it is unknown or inactive, or too little is free; the refusal names every short
+   * line. Holds the bulk took on other lines are returned by the refusal's settle.
    */
-  private async precheck(
+  private async holdEveryLine(
     record: ReservationRecord,
     held: Set<string>,
   ): Promise<Refusal | undefined> {
-    const seen = new Map<string, SkuState | undefined>();
-    for (const line of record.lines) seen.set(line.sku, await this.store.readSku(line.sku));
+    const taken = await this.store.takeHolds(record.orderId, record.lines);
+    if (taken > 0) await this.crash.after('holds-taken');
+    if (taken === record.lines.length) {
+      for (const line of record.lines) held.add(line.sku);
+      return undefined;
+    }
+    const seen = new Map<string, SkuAvailability | undefined>();
     for (const line of record.lines) {
-      if (findHold(seen.get(line.sku)?.holds ?? [], record.orderId)) held.add(line.sku);
+      const state = await this.lineAfterMiss(record.orderId, line);
+      if (state === 'held') held.add(line.sku);
+      else seen.set(line.sku, state);
     }
     const decision = decideReservation(record.lines, (sku) => seen.get(sku), held);
     return decision.ok ? undefined : { reason: decision.reason, shortLines: decision.shortLines };
   }
 
-  /** Takes the holds in SKU order; on the first line that cannot be held, returns the refusal. */
-  private async holdEveryLine(
-    record: ReservationRecord,
-    held: Set<string>,
-  ): Promise<Refusal | undefined> {
-    for (const [index, line] of record.lines.entries()) {
-      const miss = await this.holdLine(record.orderId, line);
-      if (!miss) {
-        held.add(line.sku);
-        continue;
-      }
-      // The rest of the order is reported as it stands now, so the refusal names every short line.
-      const rest = record.lines.slice(index + 1);
-      const seen = new Map<string, SkuAvailability | undefined>();
-      for (const other of rest) seen.set(other.sku, await this.store.readSku(other.sku));
-      const others = decideReservation(rest, (sku) => seen.get(sku));
-      const shortLines: ShortLine[] = [miss.short, ...(others.ok ? [] : others.shortLines)];
-      const unknown = miss.unknown || (!others.ok && others.reason === 'unknown_product');
-      return { reason: unknown ? 'unknown_product' : 'insufficient_stock', shortLines };
-    }
-    return undefined;
-  }
-
-  private async holdLine(
+  /**
+   * A line of an order whose bulk missed some hold: `held` when the order holds it now, else the
+   * SKU as read (missing, inactive, or too little free). Units that came free after the miss are
+   * tried again, up to HOLD_ATTEMPTS takes in all.
+   */
+  private async lineAfterMiss(
     orderId: string,
     line: StockLine,
-  ): Promise<{ short: ShortLine; unknown: boolean } | undefined> {
-    let available = 0;
-    for (let attempt = 0; attempt < HOLD_ATTEMPTS; attempt += 1) {
+  ): Promise<'held' | SkuAvailability | undefined> {
+    for (let attempt = 1; ; attempt += 1) {
+      const sku = await this.store.readSku(line.sku);
+      const meaning = explainMissedHold(sku, orderId);
+      if (meaning.kind === 'already-held') return 'held';
+      if (meaning.kind === 'unknown' || meaning.available < line.quantity) return sku;
+      if (attempt === HOLD_ATTEMPTS) {
+        // Free units seen after every miss: not a stock answer; fail the run so it is retried.
+        throw new Error(
+          `hold of ${line.sku} for ${orderId} kept missing with ${meaning.available} free`,
+        );
+      }
       if (await this.store.takeHold(line.sku, holdOf(orderId, line))) {
         await this.crash.after(`hold-taken:${line.sku}`);
-        return undefined;
+        return 'held';
       }
-      const meaning = explainMissedHold(await this.store.readSku(line.sku), orderId);
-      if (meaning.kind === 'already-held') return undefined;
-      if (meaning.kind === 'unknown') {
-        return { short: { sku: line.sku, requested: line.quantity, available: 0 }, unknown: true };
-      }
-      available = meaning.available;
-      if (available < line.quantity) break;
-      // Enough came free between the update and the read: try again.
     }
-    if (available >= line.quantity) {
-      // Free units seen after every miss: not a stock answer; fail the run so it is retried.
-      throw new Error(`hold of ${line.sku} for ${orderId} kept missing with ${available} free`);
-    }
-    return { short: { sku: line.sku, requested: line.quantity, available }, unknown: false };
   }
 
   /** Stores the outcome if the record is still as read; then returns any stock owed back. */

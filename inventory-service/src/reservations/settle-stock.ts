@@ -21,10 +21,8 @@ export async function settleStock(
   crash: CrashPoints,
 ): Promise<void> {
   if (record.status === 'committed' && !record.settled) {
-    for (const line of record.lines) {
-      if (await store.commitHold(line.sku, holdOf(record.orderId, line))) {
-        await crash.after(`hold-committed:${line.sku}`);
-      }
+    if ((await store.commitHolds(record.orderId, record.lines)) > 0) {
+      await crash.after('holds-committed');
     }
   } else if (record.status === 'released' && record.committed) {
     await restockCommitted(store, record, crash);
@@ -100,9 +98,7 @@ async function returnHolds(
   record: ReservationRecord,
   crash: CrashPoints,
 ): Promise<void> {
-  for (const line of record.lines) {
-    if (await store.returnHold(line.sku, holdOf(record.orderId, line))) {
-      await crash.after(`hold-returned:${line.sku}`);
-    }
+  if ((await store.returnHolds(record.orderId, record.lines)) > 0) {
+    await crash.after('holds-returned');
   }
 }

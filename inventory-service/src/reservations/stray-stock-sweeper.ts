@@ -21,9 +21,9 @@ const BATCH = 100;
  * Two copies of one event run at once (a relay publishes an entry again; two replicas take one
  * copy each). A copy that read the record before the order was settled can push a hold (or put
  * committed units back) after the other copies settled it; it then finds the record settled and
- * takes that stock back itself. Interrupted right before, its redelivery would do it, but the
- * copy that finished first has written the processed-event marker of that event id, so the
- * redelivery is skipped and nothing else ever touches that stock.
+ * takes that stock back itself. Interrupted right before, its redelivery does it (the queue keeps
+ * no processed-event markers that could skip it, decision 0027); should that redelivery be lost
+ * (parked after the last retry tier), nothing else would ever touch that stock.
  *
  * So every `STRAY_STOCK_SWEEP_INTERVAL` the products are scanned (a listing by `_id`; the
  * catalog, not the orders), and an order found on a SKU by two passes in a row (held longer than

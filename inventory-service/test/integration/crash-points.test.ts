@@ -68,9 +68,10 @@ const scenarios: Scenario[] = [
         { sku: skus['B']!, quantity: 2 },
       ]),
     ],
-    // An admin writes off one unit of B after the pre-check and the hold on A: B is short.
+    // An admin writes off one unit of B once the record is created: the bulk write takes the
+    // hold on A and misses B, which is short.
     interfere: async ({ skus }, step) => {
-      if (step !== `hold-taken:${skus['A']}`) return false;
+      if (step !== 'reservation-created') return false;
       const response = await inventory.http('POST', `/products/${skus['B']}/stock-adjustments`, {
         body: { delta: -1, reason: 'damaged' },
       });

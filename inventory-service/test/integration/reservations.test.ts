@@ -2,9 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { validateEvent, type AnyCloudEvent } from '@eventshop/events-contracts';
+import { ORDER_EVENTS_QUEUE } from '../../src/messaging/order-events.consumer';
 import {
   eventually,
   orderCancelled,
+  orderConfirmed,
   orderCreated,
   seedProduct,
   startInventory,
@@ -216,7 +218,7 @@ describe('release', () => {
     const acked = await inventory.acked('order.cancelled.v1');
     const cancel = orderCancelled(orderId, lines);
     await inventory.publish(cancel);
-    await inventory.publish(cancel); // the same event again (deduplicated)
+    await inventory.publish(cancel); // the same event again
     await inventory.publish(orderCancelled(orderId, lines)); // another cancellation event
     const released = await outcomeOf(orderId, 'inventory.released.v1');
     assert.deepEqual(released.data, { orderId, lines });
@@ -290,6 +292,7 @@ describe('duplicates', () => {
     await seedProduct(inventory, b, 4);
     const reservedOrder = randomUUID();
     const refusedOrder = randomUUID();
+    const confirmedOrder = randomUUID();
     const lines = [
       { sku: a, quantity: 2 },
       { sku: b, quantity: 2 },
@@ -298,11 +301,12 @@ describe('duplicates', () => {
     const refused = orderCreated(refusedOrder, [{ sku: a, quantity: 9 }]);
     const ackedBefore = await inventory.acked('order.created.v1');
     const cancelsBefore = await inventory.acked('order.cancelled.v1');
+    const confirmsBefore = await inventory.acked('order.confirmed.v1');
     for (const event of [created, created, refused, refused]) await inventory.publish(event);
     await outcomeOf(reservedOrder, 'inventory.reserved.v1');
     await outcomeOf(refusedOrder, 'inventory.reservation-failed.v1');
     await eventually(
-      '4 deliveries acked (duplicates included: the kit skips them by event id)',
+      '4 deliveries acked (each duplicate handled: the record shows its steps done)',
       async () => (await inventory.acked('order.created.v1')) - ackedBefore >= 4,
     );
     const cancel = orderCancelled(reservedOrder, lines);
@@ -313,13 +317,34 @@ describe('duplicates', () => {
       'settled',
       async () => (await inventory.reservations.findById(reservedOrder).lean())?.settled,
     );
+
+    // A confirmed order: one unit of each SKU leaves for good, once.
+    const confirmedLines = [
+      { sku: a, quantity: 1 },
+      { sku: b, quantity: 1 },
+    ];
+    const createdAgain = orderCreated(confirmedOrder, confirmedLines);
+    const confirm = orderConfirmed(confirmedOrder, confirmedLines);
+    await inventory.publish(createdAgain);
+    await inventory.publish(createdAgain);
+    await outcomeOf(confirmedOrder, 'inventory.reserved.v1');
+    await inventory.publish(confirm);
+    await inventory.publish(confirm);
+    await eventually(
+      'confirmations acked',
+      async () => (await inventory.acked('order.confirmed.v1')) - confirmsBefore >= 2,
+    );
+
     // redeliver the whole history once more, as new deliveries of the same events
-    for (const event of [created, refused, cancel]) await inventory.publish(event);
+    for (const event of [created, refused, cancel, createdAgain, confirm]) {
+      await inventory.publish(event);
+    }
     await eventually(
       'replays acked',
       async () =>
-        (await inventory.acked('order.created.v1')) - ackedBefore >= 6 &&
-        (await inventory.acked('order.cancelled.v1')) - cancelsBefore >= 3,
+        (await inventory.acked('order.created.v1')) - ackedBefore >= 9 &&
+        (await inventory.acked('order.cancelled.v1')) - cancelsBefore >= 3 &&
+        (await inventory.acked('order.confirmed.v1')) - confirmsBefore >= 3,
     );
     assert.deepEqual(
       outcomesOf(reservedOrder).map((e) => e.type),
@@ -329,8 +354,19 @@ describe('duplicates', () => {
       outcomesOf(refusedOrder).map((e) => e.type),
       ['inventory.reservation-failed.v1'],
     );
-    await assertConserved(a, 4);
-    await assertConserved(b, 4);
-    assert.equal((await stock(a)).available, 4);
+    assert.deepEqual(
+      outcomesOf(confirmedOrder).map((e) => e.type),
+      ['inventory.reserved.v1'],
+    );
+    const record = await inventory.reservations.findById(confirmedOrder).lean().exec();
+    assert.deepEqual([record?.status, record?.settled], ['committed', true]);
+    await assertConserved(a, 3);
+    await assertConserved(b, 3);
+    assert.equal((await stock(a)).available, 3);
+    // The duplicates above ran their handlers: the queue keeps no processed-event markers.
+    const markers = await inventory.products.db
+      .collection('processed_events')
+      .countDocuments({ queue: ORDER_EVENTS_QUEUE });
+    assert.equal(markers, 0, 'no processed-event markers');
   });
 });

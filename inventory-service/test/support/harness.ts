@@ -60,12 +60,18 @@ export interface InventoryUnderTest {
 export async function startInventory(
   name: string,
   env: Record<string, string> = {},
+  options: { monitorCommands?: boolean } = {},
 ): Promise<InventoryUnderTest> {
   const infra = await testInfra();
   const scope = await infra.scope(name);
+  const mongoUri = scope.env['MONGODB_URI']!;
   const app = await createServiceApp(AppModule, {
     env: {
       ...scope.env,
+      // The driver emits commandStarted etc. on the service's own client only when asked at start.
+      ...(options.monitorCommands
+        ? { MONGODB_URI: `${mongoUri}${mongoUri.includes('?') ? '&' : '?'}monitorCommands=true` }
+        : {}),
       ...AUTH,
       LOG_LEVEL: 'warn',
       RETRY_DELAYS: '200ms,500ms,1s',

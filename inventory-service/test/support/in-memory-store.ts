@@ -1,5 +1,11 @@
-import type { Hold } from '../../src/domain/holds';
-import type { ReservationRecord, ReservationStatus } from '../../src/domain/reservation-progress';
+import { holdOf, type Hold } from '../../src/domain/holds';
+import type { StockLine } from '../../src/domain/order-lines';
+import { CrashAfterStep } from '../../src/reservations/crash-points';
+import {
+  markCommitted,
+  type ReservationRecord,
+  type ReservationStatus,
+} from '../../src/domain/reservation-progress';
 import type {
   OutcomeEvent,
   ReservationStore,
@@ -30,6 +36,10 @@ export class InMemoryReservationStore implements ReservationStore {
   /** Called once before the first hold attempt on a SKU: lets a test slip a rival in. */
   beforeFirstHold?: (sku: string) => void;
   private readonly attempted = new Set<string>();
+  /** Statements of bulk writes applied so far: each line of a `...Holds` call is one. */
+  bulkStatements = 0;
+  /** Fails the bulk write right after its n-th statement overall (once): a command cut short. */
+  interruptBulkAfter?: number;
 
   constructor(private readonly yieldBetween: () => Promise<void> = async () => undefined) {}
 
@@ -96,7 +106,39 @@ export class InMemoryReservationStore implements ReservationStore {
     return true;
   }
 
-  async returnHold(sku: string, hold: Hold) {
+  takeHolds(orderId: string, lines: readonly StockLine[]) {
+    return this.eachLine(orderId, lines, (sku, hold) => this.takeHold(sku, hold));
+  }
+
+  returnHolds(orderId: string, lines: readonly StockLine[]) {
+    return this.eachLine(orderId, lines, (sku, hold) => this.returnHold(sku, hold));
+  }
+
+  commitHolds(orderId: string, lines: readonly StockLine[]) {
+    return this.eachLine(orderId, lines, (sku, hold) => this.commitHold(sku, hold));
+  }
+
+  /**
+   * A bulk write as MongoDB runs one: each statement atomic on its own, other operations may run
+   * in between (each statement yields first), and a failure leaves the statements before it done.
+   */
+  private async eachLine(
+    orderId: string,
+    lines: readonly StockLine[],
+    write: (sku: string, hold: Hold) => Promise<boolean>,
+  ): Promise<number> {
+    let modified = 0;
+    for (const line of lines) {
+      if (await write(line.sku, holdOf(orderId, line))) modified += 1;
+      this.bulkStatements += 1;
+      if (this.bulkStatements === this.interruptBulkAfter) {
+        throw new CrashAfterStep('bulk statement', this.bulkStatements);
+      }
+    }
+    return modified;
+  }
+
+  private async returnHold(sku: string, hold: Hold) {
     await this.yieldBetween();
     const doc = this.skus.get(sku);
     if (!doc) return false;
@@ -111,15 +153,16 @@ export class InMemoryReservationStore implements ReservationStore {
     return true;
   }
 
-  async storeCommitment(expected: ReservationStatus, next: ReservationRecord) {
+  async storeCommitment(orderId: string) {
     await this.yieldBetween();
-    const current = this.reservations.get(next.orderId);
-    if (!current || current.status !== expected) return false;
-    this.reservations.set(next.orderId, clone(next)!);
-    return true;
+    const current = this.reservations.get(orderId);
+    if (!current || current.status !== 'reserved') return undefined;
+    const next = markCommitted(current);
+    this.reservations.set(orderId, clone(next)!);
+    return clone(next);
   }
 
-  async commitHold(sku: string, hold: Hold) {
+  private async commitHold(sku: string, hold: Hold) {
     await this.yieldBetween();
     const doc = this.skus.get(sku);
     if (!doc) return false;

@@ -63,7 +63,7 @@ interface Scenario {
   stock: Record<string, number>;
   events: Step[];
   expect: (store: InMemoryReservationStore) => void;
-  /** Set up once per fresh store, e.g. a rival that takes stock after the pre-check. */
+  /** Set up once per fresh store, e.g. a rival that takes stock before the run's hold. */
   arrange?: (store: InMemoryReservationStore) => void;
 }
 
@@ -112,7 +112,7 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'multi-SKU order losing the last unit to a rival after its pre-check (compensation)',
+    name: 'multi-SKU order losing the last unit to a rival before its hold (compensation)',
     stock: { A: 5, B: 1, C: 1 },
     arrange: (store) => {
       store.beforeFirstHold = (sku) => {
@@ -142,7 +142,7 @@ const scenarios: Scenario[] = [
       assert.equal(store.skus.get('A')?.available, 5, 'the hold on A was given back');
       assert.deepEqual(store.skus.get('A')?.holds, []);
       assert.deepEqual(store.skus.get('B')?.holds, [{ orderId: RIVAL, quantity: 1 }]);
-      assert.equal(store.skus.get('C')?.available, 1, 'C was never taken');
+      assert.equal(store.skus.get('C')?.available, 1, 'the hold on C was given back');
     },
   },
   {
@@ -284,6 +284,25 @@ describe('reservation runs: a crash after any step, then redelivery, gives the u
           reference.snapshot(),
           `crash after step ${n} (${crash.seen[n - 1]})`,
         );
+        assertConsistent(store);
+      }
+    });
+  }
+});
+
+describe('reservation runs: a bulk write cut short after any statement, then redelivery, gives the uninterrupted result', () => {
+  // A cancellation before its reservation writes no hold: nothing to cut.
+  for (const scenario of scenarios.filter((s) => s.name !== 'cancel before reserve')) {
+    it(scenario.name, async () => {
+      const reference = seeded(scenario.stock, scenario.arrange);
+      await deliver(reference, scenario.events);
+      assert.ok(reference.bulkStatements >= 2, 'the scenario has bulk statements to cut');
+      for (let n = 1; n <= reference.bulkStatements; n += 1) {
+        const store = seeded(scenario.stock, scenario.arrange);
+        store.interruptBulkAfter = n;
+        await deliver(store, scenario.events);
+        assert.ok(store.bulkStatements >= n, `cut after statement ${n}`);
+        assert.deepEqual(store.snapshot(), reference.snapshot(), `cut after statement ${n}`);
         assertConsistent(store);
       }
     });
