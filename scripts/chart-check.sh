@@ -12,7 +12,8 @@
 #      validated offline against the Kubernetes OpenAPI schema and every custom resource against
 #      its CRD, policy, names (also for a 30-character release name), references, and the queues
 #      and bindings against the topology the services declare (files/topology.yaml is generated
-#      from the services' source and must not be stale)
+#      from the services' source and must not be stale), the users' permissions equal to what
+#      `make up` grants the local broker's users (scripts/broker-users.mjs grants)
 #   4. values.schema.json rejects each broken values file of helm/tests/invalid-values; the policy
 #      checks reject helm/tests/policy-violations.yaml
 #   5. skaffold.yaml (skaffold/v4beta13, what skaffold v2.16 reads) against the v4beta14 schema,
@@ -234,6 +235,11 @@ prepare_app() {
     sed 's/^/    /' "$WORK/topology.diff" >&2
     fail_step "helm/eventshop/files/topology.yaml is stale: run bash scripts/chart-check.sh topology"
   fi
+  # What `make up` grants the services' broker users, to compare with the chart's users. The script
+  # parses YAML with the local registry's install.
+  [[ -d $ROOT/infra/verdaccio/node_modules ]] ||
+    npm ci --prefix "$ROOT/infra/verdaccio" --no-audit --no-fund --loglevel=error >/dev/null
+  node "$ROOT/scripts/broker-users.mjs" grants >"$WORK/local-grants.json"
 }
 
 check_value_set() {
@@ -269,7 +275,8 @@ check_value_set() {
   run_check "$set.references" "[$set] references" "$out/references.log" -- \
     references "$out/rendered.yaml" --values "$CHART_SRC/values.yaml" "$values"
   run_check "$set.topology" "[$set] topology" "$out/topology.log" -- \
-    topology "$out/rendered.yaml" --declared "$WORK/declared-topology.json"
+    topology "$out/rendered.yaml" --declared "$WORK/declared-topology.json" \
+    --local-grants "$WORK/local-grants.json"
 }
 
 # --- 4. broken values are rejected; policy violations are caught -------------------------------

@@ -5,6 +5,7 @@
 #   infra.sh down     stop everything this script started; no process is left behind
 #   infra.sh status   say what runs
 #   infra.sh env      print the env lines only
+#   infra.sh service-urls  ensure the services' broker users; print <service>=<AMQP URL> lines
 #   infra.sh upstream print the upstream the local registry proxies to (or refuse a wrong one)
 #   infra.sh stop|start|restart rabbitmq|ferretdb|podman   one part at a time (fault tests)
 set -euo pipefail
@@ -17,12 +18,14 @@ MONGO_PORT=27017
 REGISTRY_PORT=4873
 SMTP_PORT=1025
 MAIL_UI_PORT=8025
+MANAGEMENT_URL=http://guest:guest@127.0.0.1:15672
+BROKER_PASSWORDS=$LOCAL/secrets/broker
 
 print_env() {
   cat <<ENV
 MONGODB_URI=mongodb://127.0.0.1:$MONGO_PORT/eventshop?directConnection=true
 AMQP_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT
-RABBITMQ_MANAGEMENT_URL=http://guest:guest@127.0.0.1:15672
+RABBITMQ_MANAGEMENT_URL=$MANAGEMENT_URL
 SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
 MAIL_UI_URL=http://127.0.0.1:$MAIL_UI_PORT
 NPM_REGISTRY=http://127.0.0.1:$REGISTRY_PORT/
@@ -61,6 +64,16 @@ rabbitmq_down() {
   # epmd is started on demand by the Erlang VM and outlives it.
   pkill -f "$LOCAL/rabbitmq" 2>/dev/null || true
   epmd -kill >/dev/null 2>&1 || pkill -x epmd 2>/dev/null || true
+}
+
+# A user per service with the chart's permissions (configure/write/read as in values.yaml, topic
+# permissions on the events exchange from files/topology.yaml): a service may publish only the
+# event types it produces and bind only its handlers' routing keys. Passwords are generated once
+# per checkout in .local/secrets/broker/. `guest` stays the admin, for tools and tests.
+# Idempotent; prints <service>=<AMQP URL as that user>.
+broker_users() {
+  node "$ROOT/scripts/broker-users.mjs" apply --management "$MANAGEMENT_URL" \
+    --amqp "amqp://127.0.0.1:$AMQP_PORT" --vhost / --passwords "$BROKER_PASSWORDS"
 }
 
 # --- FerretDB (MongoDB wire protocol, SQLite backend) ------------------------------------
@@ -147,6 +160,9 @@ case "${1:-}" in
   up)
     step "starting local infrastructure"
     rabbitmq_up
+    broker_users >/dev/null
+    info "rabbitmq   users order-service, inventory-service, notification-service" \
+      "(passwords in .local/secrets/broker/)"
     ferretdb_up
     registry_up
     mail_up
@@ -170,6 +186,7 @@ case "${1:-}" in
     bash "$ROOT/scripts/podman.sh" status
     ;;
   env) print_env ;;
+  service-urls) broker_users ;;
   upstream) registry_upstream ;;
   stop | start | restart)
     case "$1:${2:-}" in
@@ -185,5 +202,5 @@ case "${1:-}" in
       *) die "usage: infra.sh stop|start|restart rabbitmq|ferretdb|podman" ;;
     esac
     ;;
-  *) die "usage: infra.sh up|down|status|env|upstream|stop|start|restart [part]" ;;
+  *) die "usage: infra.sh up|down|status|env|service-urls|upstream|stop|start|restart [part]" ;;
 esac

@@ -76,6 +76,19 @@ mongo_uri_for() { # database
 }
 infra_value() { sed -n "s/^$1=//p" <<<"$INFRA_ENV"; }
 
+# Each service connects to the broker as a user of its own, allowed to publish only the event
+# types it produces (scripts/broker-users.mjs, through infra.sh): not as guest, the admin.
+load_infra_env() {
+  INFRA_ENV=$(bash "$ROOT/scripts/infra.sh" env)
+  SERVICE_URLS=$(bash "$ROOT/scripts/infra.sh" service-urls)
+}
+amqp_url_of() { # service
+  local url
+  url=$(sed -n "s/^$1=//p" <<<"$SERVICE_URLS")
+  [[ -n $url ]] || die "no broker user for $1 (bash scripts/infra.sh service-urls)"
+  echo "$url"
+}
+
 start() { # service
   local svc=$1 port=${PORT_OF[$1]}
   if port_open "$port"; then
@@ -85,7 +98,7 @@ start() { # service
     cd "$ROOT/$svc"
     export MONGODB_URI AMQP_URL PORT LOG_LEVEL AUTH_ISSUER AUTH_AUDIENCE AUTH_HS256_SECRET
     MONGODB_URI=$(mongo_uri_for "${DATABASE_OF[$svc]}")
-    AMQP_URL=$(infra_value AMQP_URL)
+    AMQP_URL=$(amqp_url_of "$svc")
     PORT=$port
     LOG_LEVEL=${LOG_LEVEL:-info}
     AUTH_ISSUER=eventshop-dev
@@ -142,7 +155,7 @@ up() {
   : >"$UP_LOG"
   step "infrastructure"
   bash "$ROOT/scripts/infra.sh" up >/dev/null
-  INFRA_ENV=$(bash "$ROOT/scripts/infra.sh" env)
+  load_infra_env
 
   local pending=()
   for svc in "${SERVICES[@]}"; do
@@ -196,7 +209,7 @@ start_one() { # service
     info "$1 already running"
     return
   fi
-  INFRA_ENV=$(bash "$ROOT/scripts/infra.sh" env)
+  load_infra_env
   ensure_secret
   stop_pid "$1"
   start "$1"

@@ -139,11 +139,9 @@ export class ReliableSystem {
     return environOf(pid);
   }
 
-  /** The broker URL with the run's vhost, as the services use it. */
+  /** The broker URL with the run's vhost, as the admin (the services' own users may not tap). */
   amqpUrl(): string {
-    const url = this.envOf('order-service').AMQP_URL;
-    if (!url) throw new Error('no AMQP_URL in the order service’s environment');
-    return url;
+    return this.system.amqpUrl;
   }
 
   /** Stops services; returns their environments, to start them again with `startAgain`. */

@@ -2,7 +2,13 @@
 export { infraEnv, withPath, type InfraEnv } from './env';
 export { HttpApi, show, type Answer } from './http';
 export { MailSink, type Mail } from './mail-sink';
-export { createVhost, deleteVhost } from './rabbitmq-vhost';
+export {
+  connectionUsers,
+  createServiceUsers,
+  createVhost,
+  deleteUsers,
+  deleteVhost,
+} from './rabbitmq-vhost';
 export { ServiceProcess, type Exit } from './service-process';
 export { Shop, type Item, type Order, type OrderStatus, type Problem, type Product } from './shop';
 export {

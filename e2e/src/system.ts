@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { infraEnv, withPath, type InfraEnv } from './env';
-import { createVhost, deleteVhost } from './rabbitmq-vhost';
+import { createServiceUsers, createVhost, deleteUsers, deleteVhost } from './rabbitmq-vhost';
 import { ServiceProcess } from './service-process';
 
 export type ServiceName = 'order-service' | 'inventory-service' | 'notification-service';
@@ -40,6 +40,10 @@ export interface System {
   readonly runId: string;
   /** The run's RabbitMQ vhost. */
   readonly vhost: string;
+  /** The run's vhost with the infrastructure's (admin) credentials: for taps, not the services. */
+  readonly amqpUrl: string;
+  /** Each service's broker user in the run's vhost (it may publish only what it produces). */
+  readonly brokerUsers: Readonly<Record<ServiceName, string>>;
   readonly infra: InfraEnv;
   readonly auth: Auth;
   readonly mailFrom: string;
@@ -106,9 +110,25 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   const mailFrom = 'EventShop (e2e) <orders@eventshop.localhost>';
 
   await createVhost(infra.managementUrl, vhost, new URL(infra.amqpUrl).username || 'guest');
+  const brokerUsers = Object.fromEntries(SERVICE_NAMES.map((n) => [n, `${vhost}-${n}`])) as Record<
+    ServiceName,
+    string
+  >;
+  let amqpUrls: Record<string, string>;
+  try {
+    amqpUrls = await createServiceUsers(root, infra, vhost, `${vhost}-`);
+  } catch (err) {
+    await deleteUsers(infra.managementUrl, Object.values(brokerUsers)).catch(() => undefined);
+    await deleteVhost(infra.managementUrl, vhost).catch(() => undefined);
+    throw err;
+  }
+  const amqpUrlOf = (name: ServiceName) => {
+    const url = amqpUrls[name];
+    if (!url) throw new Error(`scripts/broker-users.mjs made no user for ${name}`);
+    return url;
+  };
   const common = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
-    AMQP_URL: withPath(infra.amqpUrl, encodeURIComponent(vhost)),
     LOG_LEVEL: 'info',
     AUTH_ISSUER: auth.issuer,
     AUTH_AUDIENCE: auth.audience,
@@ -134,6 +154,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       const port = await freePort();
       const env = {
         ...common,
+        AMQP_URL: amqpUrlOf(name),
         ...own[name],
         ...options.env?.[name],
         PORT: String(port),
@@ -161,6 +182,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     );
     process.removeListener('exit', killAll);
     await deleteVhost(infra.managementUrl, vhost).catch(() => undefined);
+    await deleteUsers(infra.managementUrl, Object.values(brokerUsers)).catch(() => undefined);
     await dropDatabases(infra.mongoUri, SERVICE_NAMES.map(database)).catch(() => undefined);
   };
 
@@ -172,5 +194,19 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     await dispose();
     throw err;
   }
-  return { runId, vhost, infra, auth, mailFrom, services, pods, databases, allPods, dispose };
+  const amqpUrl = withPath(infra.amqpUrl, encodeURIComponent(vhost));
+  return {
+    runId,
+    vhost,
+    amqpUrl,
+    brokerUsers,
+    infra,
+    auth,
+    mailFrom,
+    services,
+    pods,
+    databases,
+    allPods,
+    dispose,
+  };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import {
+  connectionUsers,
   MailSink,
   SERVICE_NAMES,
   Shop,
@@ -17,6 +18,7 @@ import {
   startSystem,
   Tokens,
   repositoryRoot,
+  waitFor,
   type Mail,
   type Order,
   type Problem,
@@ -107,6 +109,22 @@ after(async () => {
 });
 
 describe('the order saga through the real services', { timeout: 300_000 }, () => {
+  test('each service connects to the broker as a user of its own, none as the admin', async () => {
+    const own = SERVICE_NAMES.map((name) => system.brokerUsers[name]).sort();
+    // The management API lists a connection once the broker has emitted its first statistics.
+    let seen: string[] = [];
+    const users = await waitFor(
+      `connections as ${own.join(', ')}`,
+      async () => {
+        seen = [...new Set(await connectionUsers(system.infra.managementUrl, system.vhost))];
+        return own.every((user) => seen.includes(user)) ? seen.sort() : undefined;
+      },
+      20_000,
+      () => `connected as ${seen.join(', ') || 'nobody'}`,
+    );
+    assert.deepEqual(users, own);
+  });
+
   test('an order for stock on hand is CONFIRMED, its units committed, and the customer gets one e-mail', async () => {
     const alice = await customer('alice');
     const before = await shop.product(WIDGET.sku);

@@ -18,7 +18,9 @@
                                                         upstream chart renders by default (registry,
                                                         tag and pinned digest unchanged)
   topology  MANIFEST --declared JSON                    the Queue and Binding resources equal the
-                                                        queues and routing keys the services declare
+            [--local-grants JSON]                       queues and routing keys the services declare;
+                                                        the users' permissions fit them and equal
+                                                        the local broker's (broker-users.mjs grants)
   lock      CHART_DIR --mirror DIR                      Chart.lock pins = Chart.yaml = the mirrored
                                                         charts, and its digest is Helm's
 
@@ -621,6 +623,23 @@ def topic_permission_failures(objects, declared, publishes):
     return failures, total
 
 
+def local_grant_failures(objects, grants):
+    """The local broker's users (scripts/broker-users.mjs, `make up` and the e2e harness) get the
+    same permissions as the chart's users: both are built from values.yaml and files/topology.yaml,
+    the chart by its template, the script by its own code."""
+    failures, total = [], 0
+    for o in objects:
+        if o["kind"] not in ("Permission", "TopicPermission"):
+            continue
+        total += 1
+        service = f"{service_of(o)}-service"
+        local = (grants.get(service) or {}).get("permissions" if o["kind"] == "Permission" else "topic")
+        if local != o["spec"]["permissions"]:
+            failures.append(f"{service}: {o['kind']} {o['spec']['permissions']} in the chart, but the local"
+                            f" broker's user gets {local} (scripts/broker-users.mjs)")
+    return failures, total
+
+
 def cmd_topology(args):
     declared = json.loads(Path(args.declared).read_text(encoding="utf-8"))
     shared = declared.pop("shared", {})
@@ -645,6 +664,11 @@ def cmd_topology(args):
     topic_failures, topic_total = topic_permission_failures(objects, declared, publishes)
     failures += perm_failures + topic_failures
     perm_total += topic_total
+    if args.local_grants:
+        grants = json.loads(Path(args.local_grants).read_text(encoding="utf-8"))
+        local_failures, local_total = local_grant_failures(objects, grants)
+        failures += local_failures
+        perm_total += local_total
     for q in sorted(want_queues - queues):
         failures.append(f"queue {q}: declared by its service, missing from the chart")
     for q in sorted(queues - want_queues):
@@ -728,6 +752,7 @@ def main():
     t = sub.add_parser("topology")
     t.add_argument("manifest")
     t.add_argument("--declared", required=True)
+    t.add_argument("--local-grants", help="scripts/broker-users.mjs grants (JSON)")
     lk = sub.add_parser("lock")
     lk.add_argument("chart")
     lk.add_argument("--mirror", required=True)
