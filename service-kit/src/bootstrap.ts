@@ -2,13 +2,14 @@ import 'reflect-metadata';
 import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { ConfigError } from './config/config-error';
 import { withEnvOverride } from './config/env-source';
 import { loadKitConfig } from './config/kit-config';
 import type { KitConfig } from './config/load-config';
 import { findKitOptions } from './kit.module';
 import { KIT_CONFIG } from './kit.options';
+import { loggerParams } from './logging/logger-options';
 import { redactSecrets } from './logging/redact';
 
 export interface ServiceAppOptions {
@@ -27,7 +28,8 @@ export async function createServiceApp(
 ): Promise<NestFastifyApplication> {
   return withEnvOverride(options.env, async () => {
     const kitOptions = findKitOptions(module);
-    const proxies = kitOptions ? loadKitConfig(kitOptions).TRUSTED_PROXIES : [];
+    const config = kitOptions ? loadKitConfig(kitOptions) : undefined;
+    const proxies = config?.TRUSTED_PROXIES ?? [];
     const app = await NestFactory.create<NestFastifyApplication>(
       module,
       new FastifyAdapter({
@@ -35,7 +37,15 @@ export async function createServiceApp(
         // X-Forwarded-* only from the listed proxies; from anyone else they are the client's words.
         trustProxy: proxies.length > 0 ? proxies : false,
       }),
-      { bufferLogs: true, abortOnError: false },
+      {
+        abortOnError: false,
+        // The service's JSON logger from the first line on. Nest's `bufferLogs` would hold every
+        // line until the app is created, and print them as plain text if the creation fails: a
+        // start that hangs (a database that does not answer) or is killed would show nothing.
+        ...(config && kitOptions
+          ? { logger: startupLogger(config, kitOptions.service) }
+          : { bufferLogs: true }),
+      },
     );
     app.useLogger(app.get(Logger));
     app.flushLogs();
@@ -43,6 +53,12 @@ export async function createServiceApp(
     await app.init();
     return app;
   });
+}
+
+/** The same pino root logger the app's LoggerModule uses, before the module exists. */
+function startupLogger(config: KitConfig, service: string): Logger {
+  const params = loggerParams(config, service);
+  return new Logger(new PinoLogger(params), params);
 }
 
 function fail(message: string): never {

@@ -1,5 +1,6 @@
-// Names and arguments of everything the kit declares on the broker. Declared at start, before
-// anything is published (a publish to a missing exchange recycles golevelup's connection).
+// Names and arguments of everything the kit declares on the broker. Declared by each channel's
+// setup, on every (re)connect, before anything queued on it is sent (a publish to a missing
+// exchange closes the channel; one to an unbound type would be parked as unroutable).
 //
 //   eventshop.events (topic) ──routing key = event type──▶ <queue> (quorum)
 //   <queue> handler fails ──publish──▶ <queue>.retry.<delay> (quorum, TTL) ──expires──▶
@@ -143,4 +144,35 @@ export async function declareQueueTopology(
     await channel.assertQueue(q.name, { durable: true, arguments: q.arguments });
   }
   for (const key of routingKeys) await channel.bindQueue(queue, EVENTS_EXCHANGE_NAME, key);
+}
+
+/** A consumer queue of this process and the event types bound to it. */
+export interface BoundQueue {
+  readonly queue: string;
+  readonly routingKeys: readonly string[];
+}
+
+/** The exchange, then the queue with its tiers and DLQ, bound to its types. */
+export async function declareBoundQueue(
+  channel: DeclaringChannel,
+  queue: BoundQueue,
+  delaysMs: readonly number[],
+): Promise<void> {
+  await declareExchange(channel);
+  await declareQueueTopology(channel, queue.queue, queue.routingKeys, delaysMs);
+}
+
+/**
+ * Everything this process relies on: the exchange, the unroutable queue and each of its
+ * consumer queues with tiers, DLQ and bindings. Idempotent; one declaration after the other.
+ */
+export async function declareTopology(
+  channel: DeclaringChannel,
+  queues: readonly BoundQueue[],
+  delaysMs: readonly number[],
+): Promise<void> {
+  await declareExchange(channel);
+  const unroutable = unroutableQueue();
+  await channel.assertQueue(unroutable.name, { durable: true, arguments: unroutable.arguments });
+  for (const q of queues) await declareQueueTopology(channel, q.queue, q.routingKeys, delaysMs);
 }

@@ -1,4 +1,4 @@
-// The example service as a process (used by the shutdown and crash tests).
+// The example service as a process (used by the shutdown, crash and start-up tests).
 import { startService } from '../../src';
 import { exampleModule } from './example.module';
 

@@ -4,7 +4,13 @@ import mongoose, { Schema } from 'mongoose';
 import { createEvent } from '@eventshop/events-contracts';
 import { InvalidEventError, outboxPush, toOutboxEntries, withOutbox } from '../../src';
 import { hasOutbox } from '../../src/messaging/outbox/outbox.schema';
-import { queueTopology, retryQueue, workQueue } from '../../src/messaging/topology';
+import {
+  declareTopology,
+  queueTopology,
+  retryQueue,
+  workQueue,
+  type DeclaringChannel,
+} from '../../src/messaging/topology';
 
 test('a delay tier returns messages to its own work queue only', () => {
   const tier = retryQueue('inventory.order-events', 10_000);
@@ -34,6 +40,29 @@ test('a consumer queue comes with its DLQ and one tier per delay', () => {
   const work = workQueue('order.inventory-events');
   assert.equal(work.arguments['x-queue-type'], 'quorum');
   assert.equal(work.arguments['x-dead-letter-routing-key'], 'order.inventory-events.dlq');
+});
+
+test('the publishing channel declares the exchange, then every queue with its bindings', async () => {
+  const calls: string[] = [];
+  const channel: DeclaringChannel = {
+    assertExchange: async (name) => calls.push(`exchange ${name}`),
+    assertQueue: async (name) => calls.push(`queue ${name}`),
+    bindQueue: async (queue, exchange, key) => calls.push(`bind ${queue} ${exchange} ${key}`),
+  };
+  await declareTopology(
+    channel,
+    [{ queue: 'inventory.order-events', routingKeys: ['order.created.v1', 'order.cancelled.v1'] }],
+    [1_000],
+  );
+  assert.deepEqual(calls, [
+    'exchange eventshop.events',
+    'queue eventshop.unroutable.bounded',
+    'queue inventory.order-events.dlq',
+    'queue inventory.order-events.retry.1s',
+    'queue inventory.order-events',
+    'bind inventory.order-events eventshop.events order.created.v1',
+    'bind inventory.order-events eventshop.events order.cancelled.v1',
+  ]);
 });
 
 const event = () =>

@@ -15,7 +15,7 @@ import type { KitConfig } from '../../config/load-config';
 import { KIT_CONFIG, KIT_OPTIONS, type KitOptions } from '../../kit.options';
 import { MessagingMetrics } from '../../metrics/messaging-metrics';
 import { MongoWatchdog } from '../../persistence/mongo-watchdog';
-import { consumerChannelName } from '../amqp-connection';
+import { BROKER_START_WAIT_MS, consumerChannelName, settledWithin } from '../amqp-connection';
 import { Publisher } from '../publisher';
 import { workQueue } from '../topology';
 import { consumerChain } from './chain';
@@ -67,6 +67,7 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       this.janitor = new MarkerJanitor(markers, this.options.dedupRetentionMs ?? 7 * 86_400_000);
       this.janitor.start();
     }
+    const subscriptions: Promise<void>[] = [];
     for (const def of consumers) {
       const handlers = this.resolveHandlers(def);
       const chain = consumerChain({
@@ -90,16 +91,25 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
         routingKeys: [...handlers.keys()],
         tag: undefined,
         attached: false,
+        problem: 'waiting for the broker',
       };
-      const { consumerTag } = await this.amqp.createSubscriber(
-        (_body: unknown, raw?: ConsumeMessage) => this.onMessage(state, chain, raw),
-        this.subscriberOptions(state),
-        `${def.queue} consumer`,
-      );
-      state.tag = consumerTag;
-      state.attached = true;
       this.watched.push(state);
-      this.log.log(`consuming ${def.queue} (${state.routingKeys.join(', ')})`);
+      // Resolves once the queue's channel has connected and the consumer is registered: at once
+      // with the broker there, else whenever it comes (golevelup consumes again on reconnects).
+      subscriptions.push(
+        this.amqp
+          .createSubscriber(
+            (_body: unknown, raw?: ConsumeMessage) => this.onMessage(state, chain, raw),
+            this.subscriberOptions(state),
+            `${def.queue} consumer`,
+          )
+          .then(({ consumerTag }) => {
+            state.tag = consumerTag;
+            state.attached = true;
+            state.problem = undefined;
+            this.log.log(`consuming ${def.queue} (${state.routingKeys.join(', ')})`);
+          }),
+      );
     }
     this.watchdog = new ConsumerWatchdog(
       this.amqp,
@@ -108,6 +118,9 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
       WATCHDOG_INTERVAL_MS,
     );
     await this.watchdog.start();
+    // With the broker there, the app serves once it consumes, as a start always did; without it
+    // (or with a queue that cannot be declared) the start does not wait for the consumers.
+    if (this.amqp.connected) await settledWithin(Promise.all(subscriptions), BROKER_START_WAIT_MS);
   }
 
   onApplicationShutdown(): void {

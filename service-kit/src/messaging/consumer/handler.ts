@@ -51,6 +51,13 @@ export interface ConsumerDefinition {
   readonly deduplicate?: boolean;
 }
 
+/** The event types bound to the consumer's queue: those its handler map names a handler for. */
+export function routingKeysOf(definition: ConsumerDefinition): string[] {
+  return Object.entries(definition.handlers)
+    .filter(([, handler]) => handler)
+    .map(([type]) => type);
+}
+
 /** Typed identity, so handler maps are checked against event types where they are declared. */
 export function defineConsumer<const D extends ConsumerDefinition>(definition: D): D {
   return definition;

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AmqpConnection } from '@golevelup/nestjs-rabbitmq';
 import type { Channel, ChannelModel } from 'amqplib';
-import { declareExchange, declareQueueTopology } from '../topology';
+import { declareBoundQueue } from '../topology';
 
 export interface WatchedQueue {
   readonly queue: string;
@@ -104,10 +104,7 @@ export class ConsumerWatchdog {
             this.log.log(`${q.queue} has a consumer again`);
             return;
           }
-          await this.withChannel(async (ch) => {
-            await declareExchange(ch);
-            await declareQueueTopology(ch, q.queue, q.routingKeys, this.retryDelaysMs);
-          });
+          await this.withChannel((ch) => declareBoundQueue(ch, q, this.retryDelaysMs));
           const newTag = tag ? await this.amqp.resumeConsumer(tag) : null;
           if (!newTag) throw new Error(`consumer ${tag ?? '?'} is unknown to the connection`);
           q.tag = newTag;
@@ -136,12 +133,11 @@ export class ConsumerWatchdog {
   private async check(): Promise<void> {
     if (this.stopped || !this.amqp.connected) return;
     for (const q of this.queues) {
-      if (this.reattaching.has(q.queue)) continue;
+      // Not subscribed yet (the broker was away at start): golevelup's consumer setup runs on
+      // the channel's connect; without a first tag there is nothing to resume.
+      if (this.reattaching.has(q.queue) || q.tag === undefined) continue;
       try {
-        await this.withChannel(async (ch) => {
-          await declareExchange(ch);
-          await declareQueueTopology(ch, q.queue, q.routingKeys, this.retryDelaysMs);
-        });
+        await this.withChannel((ch) => declareBoundQueue(ch, q, this.retryDelaysMs));
         if (this.ownConsumers(q) === 0) {
           if (q.attached) this.log.error(`${q.queue}: this process has no consumer; re-attaching`);
           q.attached = false;
