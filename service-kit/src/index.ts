@@ -44,6 +44,9 @@ export {
 export { OutboxWriter } from './messaging/outbox/outbox-writer';
 export { OutboxRelay } from './messaging/outbox/outbox-relay';
 
+// Group commit: concurrent inserts into one collection as one command
+export { InsertBatcher, type InsertTarget } from './persistence/group-commit';
+
 // Conditional single-document writes by `_id`; what the server is
 export {
   GuardedWrites,

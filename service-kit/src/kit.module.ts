@@ -30,6 +30,7 @@ import { EventFactory } from './messaging/event-factory';
 import { OutboxRelay } from './messaging/outbox/outbox-relay';
 import { OutboxWriter } from './messaging/outbox/outbox-writer';
 import { Publisher } from './messaging/publisher';
+import { InsertBatcher } from './persistence/group-commit';
 import { GuardedWrites } from './persistence/guarded-writes';
 import { checkConditionalWrites, describeMongoServer } from './persistence/mongo-server';
 import { MongoWatchdog } from './persistence/mongo-watchdog';
@@ -123,6 +124,7 @@ export class EventShopKitModule {
         },
         OutboxRelay,
         OutboxWriter,
+        InsertBatcher,
         ConsumerHost,
         Lifecycle,
         RabbitMQIndicator,
@@ -135,6 +137,7 @@ export class EventShopKitModule {
         OutboxWriter,
         OutboxRelay,
         GuardedWrites,
+        InsertBatcher,
         MetricsService,
         AmqpConnection,
         MongoWatchdog,

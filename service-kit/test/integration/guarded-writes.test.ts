@@ -9,6 +9,7 @@ import {
   checkConditionalWrites,
   describeMongoServer,
   GuardedWrites,
+  InsertBatcher,
   OutboxWriter,
   withOutbox,
   type OutboxRelay,
@@ -206,7 +207,7 @@ describe('GuardedWrites against the real database', () => {
     const relay = {
       kick: (_m: unknown, doc: unknown) => kicked.push(doc),
     } as unknown as OutboxRelay;
-    const writer = new OutboxWriter(relay);
+    const writer = new OutboxWriter(relay, new InsertBatcher());
     // A valid event: the writer refuses to store one its contract rejects.
     const orderId = '0b8f3f5e-8a0e-4a57-9a53-3a4d6a7f0002';
     const event = createEvent('order.confirmed.v1', {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Model, UpdateQuery } from 'mongoose';
 import type { AnyCloudEvent } from '@eventshop/events-contracts';
+import { InsertBatcher } from '../../persistence/group-commit';
 import { OutboxRelay } from './outbox-relay';
 import { OUTBOX_PATH, toOutboxEntries } from './outbox.schema';
 
@@ -10,16 +11,26 @@ import { OUTBOX_PATH, toOutboxEntries } from './outbox.schema';
  */
 @Injectable()
 export class OutboxWriter {
-  constructor(private readonly relay: OutboxRelay) {}
+  constructor(
+    private readonly relay: OutboxRelay,
+    private readonly batcher: InsertBatcher,
+  ) {}
 
-  /** Inserts `doc` with `events` in its outbox; returns the stored document (lean). */
+  /**
+   * Inserts `doc` with `events` in its outbox; returns the stored document (lean). Cast and
+   * validated by the model's schema (no save hooks run), then sent through the group commit:
+   * concurrent inserts into one collection share one command (`InsertBatcher`). A duplicate `_id`
+   * fails as `insertOne` would (code 11000).
+   */
   async insert<T>(
     model: Model<T>,
     doc: Record<string, unknown>,
     events: readonly AnyCloudEvent[],
   ): Promise<T> {
-    const created = await model.create({ ...doc, [OUTBOX_PATH]: toOutboxEntries(events) } as never);
-    const stored = (created as unknown as { toObject(): T }).toObject();
+    const document = new model({ ...doc, [OUTBOX_PATH]: toOutboxEntries(events) });
+    await document.validate();
+    const stored = document.toObject() as T;
+    await this.batcher.insertOne(model.collection, stored as never);
     this.relay.kick(model, stored);
     return stored;
   }
