@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import type { AnyCloudEvent } from '@eventshop/events-contracts';
-import { getConnectionToken } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
+import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
+import type { Connection, Model } from 'mongoose';
 import { MetricsService, OutboxRelay } from '@eventshop/service-kit';
 import { testInfra, waitFor, type TestScope } from '@eventshop/service-kit/testing';
 import { Sweepers } from '../../src/orders/sweepers';
+import { CATALOG_MODEL, type CatalogDocument } from '../../src/persistence/catalog.schema';
 import { connectBroker, type Broker } from '../support/broker';
 import {
   CommandCounter,
@@ -46,7 +47,19 @@ describe('database commands per order', () => {
     // timers stopped (publishing after a write goes on), the pending-timeout timer stopped.
     assert.ok(await relay.flush(10_000));
     await t.app.get(Sweepers).beforeApplicationShutdown();
-    await t.seedCatalog(LINES.map(({ sku }) => ({ sku, priceMinor: 700 })));
+    // Straight into the collection, as another replica would have applied the updates: the
+    // first order reads the catalog copy, it is not held from the seeding.
+    await t.app.get<Model<CatalogDocument>>(getModelToken(CATALOG_MODEL)).collection.insertMany(
+      LINES.map(({ sku }) => ({
+        _id: sku,
+        name: `Product ${sku}`,
+        priceMinor: 700,
+        currency: 'EUR',
+        active: true,
+        version: 1,
+        updatedAt: new Date(),
+      })) as never,
+    );
     counter = new CommandCounter(t.app.get<Connection>(getConnectionToken()));
   });
   after(async () => {
