@@ -23,29 +23,24 @@ export class OpenOrdersRepository {
 
   async take(userId: string, orderId: string, max: number, now: Date): Promise<TakeResult> {
     const slot = slotPath(orderId);
-    // Two rounds at most: the second only after losing the race to create the document.
+    // Two rounds at most: the second only when the document changed between refusal and read.
     for (let round = 0; round < 2; round++) {
-      const taken = await this.guarded.updateOne(
-        this.model.collection,
-        userId,
-        { count: { $lt: max }, [slot]: { $exists: false } },
-        { $inc: { count: 1 }, $set: { [slot]: now } },
-      );
-      if (taken.matchedCount === 1) return { kind: 'taken' };
-      const doc = await this.find(userId);
-      if (doc === null) {
-        try {
-          await this.model.collection.insertOne({
-            _id: userId,
-            count: 1,
-            slots: { [orderId]: now },
-          } as never);
-          return { kind: 'taken' };
-        } catch (err) {
-          if (isDuplicateKeyError(err)) continue;
-          throw err;
-        }
+      try {
+        // One write: a slot below the cap, or the customer's first document (the upsert).
+        await this.guarded.updateOne(
+          this.model.collection,
+          userId,
+          { count: { $lt: max }, [slot]: { $exists: false } },
+          { $inc: { count: 1 }, $set: { [slot]: now } },
+          { upsert: true },
+        );
+        return { kind: 'taken' };
+      } catch (err) {
+        // The customer's document refused: at the cap, or this order holds a slot already.
+        if (!isDuplicateKeyError(err)) throw err;
       }
+      const doc = await this.find(userId);
+      if (doc === null) continue;
       // A creation retried under the same order id holds its slot already.
       if (doc.slots[orderId] !== undefined) return { kind: 'taken' };
       if (doc.count < max) continue;
