@@ -1,9 +1,9 @@
 // Read, decide with the domain, write with a revision guard; on a lost race read and decide
 // again. Every saga step and the customer's cancel go through here, so each is one guarded
 // single-document update and a duplicate decides "unchanged" the second time. An order that
-// leaves PENDING frees its customer's open-order slot; an order read already past PENDING frees
-// it again (idempotent), which completes a release a crash interrupted once an event or a retry
-// reaches the order.
+// leaves PENDING frees its customer's open-order slot (with the customer's next take); an order
+// read already past PENDING frees it again (idempotent), which completes a release a crash
+// interrupted once an event or a retry reaches the order.
 //
 // The first decision is made on the copy this process holds, when it holds one (it created or
 // last changed the order): the revision guard refuses the write if the copy is out of date,
@@ -65,7 +65,7 @@ export class OrderTransitions {
       if (t.order.status !== OrderStatus.Pending) {
         this.pending.remove(orderId);
         if (stored.order.status === OrderStatus.Pending) {
-          await this.slots.releaseQuietly(stored.order.userId, orderId);
+          await this.slots.orderLeftPending(stored.order.userId, orderId);
         }
       }
       if (t.order.status !== stored.order.status) this.metrics.entered(t.order.status);

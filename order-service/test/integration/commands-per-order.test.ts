@@ -120,8 +120,8 @@ describe('database commands per order', () => {
     report(c, 'first order of a customer', first.counts);
     const next = await countedOrder(customer);
     report(c, 'next order of the same customer', next.counts);
-    assert.ok(total(first.counts) <= 13, `first order: ${total(first.counts)} commands`);
-    assert.ok(total(next.counts) <= 11, `next order: ${total(next.counts)} commands`);
+    assert.ok(total(first.counts) <= 8, `first order: ${total(first.counts)} commands`);
+    assert.ok(total(next.counts) <= 6, `next order: ${total(next.counts)} commands`);
   });
 
   it('the reservation delivered again (same event id) changes nothing', async (c) => {
@@ -142,6 +142,6 @@ describe('database commands per order', () => {
       .captured()
       .filter((e) => e.type === 'order.confirmed.v1' && e.subject === id);
     assert.equal(new Set(confirmed.map((e) => e.id)).size, 1, 'confirmed once');
-    assert.ok(total(counts) <= 2, `duplicate: ${total(counts)} commands`);
+    assert.ok(total(counts) <= 1, `duplicate: ${total(counts)} commands`);
   });
 });
