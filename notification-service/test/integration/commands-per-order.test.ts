@@ -120,8 +120,8 @@ describe('database commands per e-mail', () => {
     report(c, 'order.confirmed.v1 delivered again', duplicate);
     assert.equal(peer.received.length, 2, 'nothing mailed again');
 
-    assert.ok(total(confirmation) <= 5, `confirmation: ${total(confirmation)} commands`);
-    assert.ok(total(cancellation) <= 5, `cancellation: ${total(cancellation)} commands`);
-    assert.ok(total(duplicate) <= 3, `duplicate: ${total(duplicate)} commands`);
+    assert.ok(total(confirmation) <= 2, `confirmation: ${total(confirmation)} commands`);
+    assert.ok(total(cancellation) <= 2, `cancellation: ${total(cancellation)} commands`);
+    assert.ok(total(duplicate) <= 2, `duplicate: ${total(duplicate)} commands`);
   });
 });
