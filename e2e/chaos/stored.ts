@@ -30,17 +30,27 @@ export async function readProductDocuments(uri: string): Promise<Map<string, Pro
   }
 }
 
-/** notification-service's records: event id, Message-ID and status. */
+/** notification-service's records (one document per order, a record per event): event id,
+ * Message-ID and status. */
 export async function readNotificationRecords(uri: string): Promise<NotificationRecord[]> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
   try {
     await client.connect();
     const docs = await client
       .db()
-      .collection<{ _id: string; messageId: string; status: string }>('notifications')
-      .find({}, { projection: { messageId: 1, status: 1 } })
+      .collection<{
+        _id: string;
+        events?: Record<string, { messageId: string; status: string }>;
+      }>('order_notifications')
+      .find({}, { projection: { events: 1 } })
       .toArray();
-    return docs.map((d) => ({ eventId: d._id, messageId: d.messageId, status: d.status }));
+    return docs.flatMap((d) =>
+      Object.entries(d.events ?? {}).map(([eventId, r]) => ({
+        eventId,
+        messageId: r.messageId,
+        status: r.status,
+      })),
+    );
   } finally {
     await client.close();
   }

@@ -9,7 +9,10 @@ export const notificationEnv = {
   MAIL_FROM: env.str({ pattern: /^[^\r\n]*[^\s@<>]+@[^\s@<>]+[^\r\n]*$/ }),
   /** AUTH_ISSUER, AUTH_AUDIENCE and one key source: AUTH_JWKS_URL or AUTH_HS256_SECRET. */
   ...authEnv,
-  /** How long a started send keeps other deliveries of the same event away (docs/decisions/0006). */
+  /**
+   * How long a started send keeps other deliveries of its event and of its order's other outcomes
+   * away (decisions 0006, 0023).
+   */
   NOTIFICATION_SEND_LEASE: env.duration({ default: '60s', min: 1000 }),
 } as const;
 

@@ -1,6 +1,7 @@
 // The consumer side: order.confirmed.v1, order.rejected.v1 and order.cancelled.v1 from queue
-// `notification.order-events`. The kit's chain has validated, correlated and de-duplicated the
-// event; returning acks it, a thrown error sends it through the retry tiers.
+// `notification.order-events`. The kit's chain has validated and correlated the event (a
+// duplicate is recognised by its notification record); returning acks it, a thrown error sends
+// it through the retry tiers.
 import { Injectable } from '@nestjs/common';
 import type { CloudEvent } from '@eventshop/events-contracts';
 import { type EventHandler, PermanentError } from '@eventshop/service-kit';

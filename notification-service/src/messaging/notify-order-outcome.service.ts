@@ -1,25 +1,23 @@
 // The use case: tell the customer about one order outcome, once, and never one the order has
-// moved past. Flow per event:
-//   raise the order's stage → decide (policy, stage) → claim the record `_id = eventId` →
-//   take the order's send lease (refused once a later stage is known) → render → send →
-//   mark sent → release the order's lease.
-// Two pods may handle outcomes of one order at once: the lease keeps their e-mails in the
-// order's sequence (docs/decisions/0023).
-// A duplicate delivery finds the record final and sends nothing; a crash after the send and
-// before "mark sent" leaves the record `sending`, so the redelivered event sends again with the
-// same Message-ID (at-least-once with a dedup key: docs/decisions/0006).
+// moved past. Everything stored for an order is one document (the highest stage seen, the send
+// lease, a record per outcome event), so the common path is two writes (decision 0026):
+//   claim — record the event `sending`, raise the order's stage and take the order's send lease,
+//           in one guarded write, refused once a later stage is known or while another outcome
+//           of the order is being mailed (decision 0023) → render → send →
+//   mark  — the record `sent` (or `failed`) and the lease given back, in one write.
+// A refused claim reads the order's document and the domain says what is in the way
+// (domain/delivery-step): a duplicate, a send of this event in progress, a later stage (record
+// it skipped), another outcome being mailed (raise the stage, wait), or an earlier claim whose
+// send died or failed transiently (take it over and send again with the same Message-ID:
+// at-least-once with a dedup key, decision 0006).
 // Transient SMTP failures are thrown, so the consumer chain routes the event through its retry
 // tiers; permanent ones are recorded as failed and acknowledged, so they never loop.
 
 import { Inject, Injectable, Logger } from '@nestjs/common';
 
 import { type ComposedNotification, composeNotification } from '../domain/compose-notification';
-import {
-  decideNotification,
-  isSuperseded,
-  OUTCOME_STAGE,
-  supersededWhy,
-} from '../domain/notification-policy';
+import { nextDeliveryStep } from '../domain/delivery-step';
+import { decideNotification, OUTCOME_STAGE } from '../domain/notification-policy';
 import type { OrderOutcome } from '../domain/order-outcome';
 import { isDeliverableAddress } from '../domain/recipient';
 import { classifySmtpFailure, InvalidRecipientError } from '../domain/smtp-failure';
@@ -27,9 +25,8 @@ import type { MailSender } from '../mail/mail-sender';
 import {
   type NotificationDraft,
   NotificationRepository,
-  type OrderSendLease,
 } from '../persistence/notification.repository';
-import { renderNotification } from '../templates/render-notification';
+import { type RenderedBodies, renderNotification } from '../templates/render-notification';
 import {
   MAIL_SENDER,
   NOTIFICATION_METRICS,
@@ -44,7 +41,7 @@ export class TransientSendError extends Error {
   override readonly name = 'TransientSendError';
 }
 
-/** Another delivery of the same event is sending right now; thrown so this one retries later. */
+/** A send of this event, or of another outcome of its order, is in progress; retry later. */
 export class SendInProgressError extends Error {
   override readonly name = 'SendInProgressError';
 }
@@ -54,6 +51,14 @@ export type NotifyResult = Exclude<NotificationOutcome, 'retry'>;
 /** How often, and how far apart, a delivery looks for the order's send lease before retrying. */
 const ORDER_LEASE_LOOKS = 5;
 const ORDER_LEASE_PAUSE_MS = 200;
+/** Refused writes in a row (the document changed under each) before the event is retried. */
+const MAX_ROUNDS = 5;
+
+type Claim =
+  | { readonly kind: 'claimed'; readonly attempts: number }
+  | { readonly kind: 'done'; readonly result: NotifyResult }
+  | { readonly kind: 'busy'; readonly why: string }
+  | { readonly kind: 'wait' };
 
 @Injectable()
 export class NotifyOrderOutcomeService {
@@ -78,80 +83,103 @@ export class NotifyOrderOutcomeService {
       messageId: composed.messageId,
     };
     const log = { eventId: draft.eventId, orderId: draft.orderId, eventType };
+    const stage = OUTCOME_STAGE[outcome.kind];
 
-    // The order's stage is raised first, so an outcome of a later stage is known to every
-    // delivery that checks after this line.
-    const latest = await this.records.raiseOrderStage(
-      outcome.orderId,
-      OUTCOME_STAGE[outcome.kind],
-      new Date(),
-    );
-    const decision = isSuperseded(outcome.kind, latest)
-      ? { notify: false as const, why: supersededWhy(outcome.kind) }
-      : decideNotification(outcome);
-    if (!decision.notify) return this.skip(draft, decision.why, log);
-
-    const claim = await this.records.claim(draft, new Date(), this.options.leaseMs);
-    if (claim.outcome === 'done') {
-      this.logger.log({ ...log, status: claim.record.status }, 'notification already handled');
-      return this.count('duplicate');
-    }
-    if (claim.outcome === 'busy') {
-      this.metrics.record('retry');
-      throw new SendInProgressError(
-        `notification ${draft.eventId} is being sent by another delivery`,
-      );
+    const policy = decideNotification(outcome);
+    if (!policy.notify) {
+      // Recorded, and the stage raised, in one write: a later confirmation is not mailed.
+      const recorded = await this.records.recordSkipped(draft, stage, policy.why, new Date());
+      return this.count(this.notMailed(log, policy.why, recorded ? 'skipped' : 'duplicate'));
     }
 
-    if (!isDeliverableAddress(composed.to)) {
-      return this.fail(draft.eventId, new InvalidRecipientError(composed.to), log);
-    }
-
-    // The order's send lease: one outcome of an order is mailed at a time, and only while no
-    // later stage is known, so a cancellation handled meanwhile on another pod waits for this
-    // send to end, and a confirmation never starts once the order ended (decision 0023).
-    const lease = await this.takeOrderSendLease(outcome);
-    if (lease === 'superseded') {
-      const why = supersededWhy(outcome.kind);
-      await this.records.markSkipped(draft.eventId, why, new Date());
-      this.logger.log({ ...log, outcome: 'skipped', why }, 'notification not mailed');
-      return this.count('skipped');
-    }
-    if (lease === 'busy') {
-      const answer = 'another outcome of the order is being mailed';
-      await this.records.releaseForRetry(draft.eventId, { answer }, new Date());
-      this.metrics.record('retry');
-      throw new SendInProgressError(`${answer} (order ${draft.orderId})`);
-    }
-    try {
-      return await this.send(composed, draft.eventId, claim.record.attempts, log);
-    } finally {
-      await this.records.releaseOrderSendLease(outcome.orderId, draft.eventId);
-    }
-  }
-
-  /** Takes the order's send lease, waiting a little for a send of another outcome to end. */
-  private async takeOrderSendLease(outcome: OrderOutcome): Promise<OrderSendLease> {
+    // Rendered before anything is claimed: data no template can show fails without a trace.
+    const bodies = renderNotification(composed);
     for (let look = 1; ; look++) {
-      const lease = await this.records.takeOrderSendLease(
-        outcome.orderId,
-        outcome.eventId,
-        OUTCOME_STAGE[outcome.kind],
-        new Date(),
-        this.options.leaseMs,
-      );
-      if (lease !== 'busy' || look === ORDER_LEASE_LOOKS) return lease;
+      const claim = await this.claim(draft, stage, log);
+      if (claim.kind === 'done') return this.count(claim.result);
+      if (claim.kind === 'claimed') return this.send(composed, bodies, claim.attempts, log);
+      if (claim.kind === 'busy') {
+        this.metrics.record('retry');
+        throw new SendInProgressError(`${claim.why} (order ${draft.orderId})`);
+      }
+      // Another outcome of the order is being mailed (a send takes milliseconds): look again a
+      // few times before spending a retry tier.
+      if (look === ORDER_LEASE_LOOKS) {
+        this.metrics.record('retry');
+        throw new SendInProgressError(
+          `another outcome of the order is being mailed (order ${draft.orderId})`,
+        );
+      }
       await new Promise((resolve) => setTimeout(resolve, ORDER_LEASE_PAUSE_MS));
     }
   }
 
+  /** Claims the send of the event: one write in the common case, else read, decide, write. */
+  private async claim(
+    draft: NotificationDraft,
+    stage: number,
+    log: Record<string, string>,
+  ): Promise<Claim> {
+    const leaseMs = this.options.leaseMs;
+    if (await this.records.claimFirst(draft, stage, new Date(), leaseMs)) {
+      return { kind: 'claimed', attempts: 1 };
+    }
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const now = new Date();
+      const state = await this.records.mailState(draft.orderId, draft.eventId);
+      const step = state
+        ? nextDeliveryStep(state, draft.eventId, draft.kind, now)
+        : ({ kind: 'claim' } as const);
+      switch (step.kind) {
+        case 'duplicate':
+          this.logger.log(log, 'notification already handled');
+          return { kind: 'done', result: 'duplicate' };
+        case 'busy':
+          return { kind: 'busy', why: 'the notification is being sent by another delivery' };
+        case 'skip': {
+          const skipped = state?.status
+            ? await this.records.skipAbandoned(draft.orderId, draft.eventId, step.why, now)
+            : await this.records.recordSkipped(draft, stage, step.why, now);
+          if (skipped) return { kind: 'done', result: this.notMailed(log, step.why, 'skipped') };
+          break;
+        }
+        case 'wait':
+          // Known to every delivery that looks after this line: no earlier outcome starts now.
+          if (state && state.stage < stage)
+            await this.records.raiseStage(draft.orderId, stage, now);
+          return { kind: 'wait' };
+        case 'take-over': {
+          const attempts = await this.records.takeOver(
+            draft.orderId,
+            draft.eventId,
+            stage,
+            now,
+            leaseMs,
+          );
+          if (attempts !== undefined) return { kind: 'claimed', attempts };
+          break;
+        }
+        case 'claim':
+          if (await this.records.claimFirst(draft, stage, now, leaseMs)) {
+            return { kind: 'claimed', attempts: 1 };
+          }
+          break;
+      }
+    }
+    return { kind: 'busy', why: 'the order changed under every attempt to claim the send' };
+  }
+
+  /** Sends under the claim; every way out writes the record and gives the order's lease back. */
   private async send(
     composed: ComposedNotification,
-    eventId: string,
+    bodies: RenderedBodies,
     attempt: number,
     log: Record<string, string>,
   ): Promise<NotifyResult> {
-    const bodies = renderNotification(composed);
+    const { orderId, eventId } = composed;
+    if (!isDeliverableAddress(composed.to)) {
+      return this.fail(composed, new InvalidRecipientError(composed.to), log);
+    }
     let response: string;
     try {
       ({ response } = await this.mailer.send({
@@ -162,8 +190,8 @@ export class NotifyOrderOutcomeService {
       }));
     } catch (error) {
       const failure = classifySmtpFailure(error);
-      if (failure.kind === 'permanent') return this.fail(eventId, error, log);
-      await this.records.releaseForRetry(eventId, failure, new Date());
+      if (failure.kind === 'permanent') return this.fail(composed, error, log);
+      await this.records.releaseForRetry(orderId, eventId, failure, new Date());
       this.metrics.record('retry');
       this.logger.warn(
         { ...log, attempt, answer: failure.answer, code: failure.code },
@@ -172,7 +200,7 @@ export class NotifyOrderOutcomeService {
       throw new TransientSendError(failure.answer, { cause: error });
     }
 
-    await this.records.markSent(eventId, response, new Date());
+    await this.records.markSent(orderId, eventId, response, new Date());
     this.logger.log(
       { ...log, attempt, messageId: composed.messageId, response },
       'notification sent',
@@ -180,42 +208,27 @@ export class NotifyOrderOutcomeService {
     return this.count('sent');
   }
 
-  /** Records an event the policy does not mail; a duplicate finds it recorded. */
-  private async skip(
-    draft: NotificationDraft,
-    why: string,
-    log: Record<string, string>,
-  ): Promise<NotifyResult> {
-    const skipped = await this.records.recordSkipped(draft, why, new Date());
-    if (skipped.outcome === 'done' && skipped.record.status === 'sending') {
-      // Claimed by another delivery: once its lease has run out it died or gave up, and it must
-      // not send now either; while the lease runs it may be sending, so look again later.
-      if (!(await this.records.skipAbandoned(draft.eventId, why, new Date()))) {
-        this.metrics.record('retry');
-        throw new SendInProgressError(
-          `notification ${draft.eventId} is being sent by another delivery`,
-        );
-      }
-      this.logger.log({ ...log, outcome: 'skipped', why }, 'notification not mailed');
-      return this.count('skipped');
-    }
-    const result = skipped.outcome === 'claimed' ? 'skipped' : 'duplicate';
-    this.logger.log({ ...log, outcome: result, why }, 'notification not mailed');
-    return this.count(result);
-  }
-
   private async fail(
-    eventId: string,
+    composed: ComposedNotification,
     error: unknown,
     log: Record<string, string>,
   ): Promise<NotifyResult> {
     const failure = classifySmtpFailure(error);
-    await this.records.markFailed(eventId, failure, new Date());
+    await this.records.markFailed(composed.orderId, composed.eventId, failure, new Date());
     this.logger.warn(
       { ...log, answer: failure.answer, responseCode: failure.responseCode },
       'notification failed for good',
     );
     return this.count('failed');
+  }
+
+  private notMailed(
+    log: Record<string, string>,
+    why: string,
+    result: 'skipped' | 'duplicate',
+  ): NotifyResult {
+    this.logger.log({ ...log, outcome: result, why }, 'notification not mailed');
+    return result;
   }
 
   private count(result: NotifyResult): NotifyResult {

@@ -3,14 +3,18 @@ import { MongooseModule } from '@nestjs/mongoose';
 
 import { CreateIndexes } from './create-indexes';
 import { NotificationRepository } from './notification.repository';
-import { NOTIFICATION_MODEL, NotificationSchema } from './notification.schema';
+import { ORDER_NOTIFICATIONS_MODEL, OrderNotificationsSchema } from './order-notifications.schema';
 
 /**
  * The notification records; needs a Mongoose connection from the root module and the kit's
  * GuardedWrites (provided app-wide by EventShopKitModule).
  */
 @Module({
-  imports: [MongooseModule.forFeature([{ name: NOTIFICATION_MODEL, schema: NotificationSchema }])],
+  imports: [
+    MongooseModule.forFeature([
+      { name: ORDER_NOTIFICATIONS_MODEL, schema: OrderNotificationsSchema },
+    ]),
+  ],
   providers: [CreateIndexes, NotificationRepository],
   exports: [NotificationRepository],
 })

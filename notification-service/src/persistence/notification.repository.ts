@@ -1,35 +1,33 @@
-// Notification records: the claim that lets exactly one delivery of an event send its e-mail,
-// and the final state; and the order's stage with its send lease, which orders the e-mails of
-// one order across pods (decision 0023). Every write is a single-document operation on `_id`
-// (portable subset: inserts, conditional findOneAndUpdate/updateOne without projection). The
-// conditional ones go through the kit's GuardedWrites: one operation with `{ _id, ...guard }`,
-// evaluated and written atomically by the server (MongoDB; the project's FerretDB build,
-// decisions 0013 and 0014), whatever the number of connections and processes.
+// The notifications of each order in one document (`order_notifications`, `_id` = order id): the
+// highest stage seen, the send lease that lets one outcome of the order be mailed at a time
+// (decision 0023), and one record per outcome event under `events.<eventId>`. Every step of a
+// delivery is one single-document write by `_id` through the kit's GuardedWrites (`{ _id,
+// ...guard }`, evaluated and written atomically by the server: MongoDB; the project's FerretDB
+// build, decisions 0013 and 0014), whatever the number of connections and processes. Writes use
+// the portable subset: conditional updates with $set, $unset, $inc, $max, dotted paths, upserts.
 
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';
 import { type Guard, GuardedWrites } from '@eventshop/service-kit';
 
-import { NOTIFICATION_MODEL, type NotificationRecord } from './notification.schema';
+import type { OrderMailState } from '../domain/delivery-step';
+import {
+  type NotificationRecord,
+  ORDER_NOTIFICATIONS_MODEL,
+  type OrderNotificationsDocument,
+  type StoredNotification,
+} from './order-notifications.schema';
 
 export interface NotificationDraft {
   readonly eventId: string;
   readonly eventType: string;
-  readonly kind: NotificationRecord['kind'];
+  readonly kind: StoredNotification['kind'];
   readonly orderId: string;
   readonly recipient: string;
   readonly subject: string;
   readonly messageId: string;
 }
-
-export type ClaimResult =
-  /** This delivery holds the lease and must send. `record.attempts` counts this attempt. */
-  | { readonly outcome: 'claimed'; readonly record: NotificationRecord }
-  /** The event was handled before (sent, failed or skipped): nothing to do. */
-  | { readonly outcome: 'done'; readonly record: NotificationRecord }
-  /** Another delivery is sending right now: try later, do not send. */
-  | { readonly outcome: 'busy'; readonly record: NotificationRecord };
 
 export interface SendFailureInfo {
   readonly answer: string;
@@ -46,148 +44,99 @@ export function isDuplicateKeyError(error: unknown): boolean {
   );
 }
 
-/**
- * The highest stage (domain/notification-policy: OUTCOME_STAGE) seen per order, `_id` = order
- * id. Only ever raised (`$max`), so the order in which events arrive does not matter. The send
- * lease on it lets one outcome of the order at a time be mailed, and only while no later stage
- * is known (decision 0023).
- */
-export const ORDER_STAGES_COLLECTION = 'order_stages';
-
-interface OrderStageDocument {
-  _id: string;
-  stage: number;
-  updatedAt: Date;
-  /** While an outcome of the order is being mailed: until when, and the event mailed. */
-  sendLeaseUntil?: Date;
-  sendLeaseBy?: string;
-}
-
-export type OrderSendLease =
-  /** This event may be mailed now; release the lease when its send has ended. */
-  | 'taken'
-  /** The order reached a later stage: this outcome must not be mailed. */
-  | 'superseded'
-  /** Another outcome of the order is being mailed: try later. */
-  | 'busy';
+/** No live send lease on the order: none, or one that ran out. */
+const leaseFree = (now: Date): Guard => ({
+  $or: [{ sendLeaseUntil: { $exists: false } }, { sendLeaseUntil: { $lte: now } }],
+});
 
 @Injectable()
 export class NotificationRepository {
-  private readonly stages: mongo.Collection<OrderStageDocument>;
+  private readonly orders: mongo.Collection<OrderNotificationsDocument>;
 
   constructor(
-    @InjectModel(NOTIFICATION_MODEL) private readonly model: Model<NotificationRecord>,
+    @InjectModel(ORDER_NOTIFICATIONS_MODEL) model: Model<OrderNotificationsDocument>,
     private readonly guarded: GuardedWrites,
   ) {
-    this.stages = model.db.collection<OrderStageDocument>(ORDER_STAGES_COLLECTION);
-  }
-
-  /** Records that the order reached `stage`; returns the highest stage known for it now. */
-  async raiseOrderStage(orderId: string, stage: number, now: Date): Promise<number> {
-    const after = await this.stages.findOneAndUpdate(
-      { _id: orderId },
-      { $max: { stage }, $set: { updatedAt: now } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    return after?.stage ?? stage;
-  }
-
-  async orderStage(orderId: string): Promise<number> {
-    return (await this.stages.findOne({ _id: orderId }))?.stage ?? 0;
+    this.orders = model.collection as unknown as mongo.Collection<OrderNotificationsDocument>;
   }
 
   /**
-   * Takes the order's send lease for an outcome of `stage`, in one guarded update: only while
-   * the order's stage is not higher, and no other event holds a live lease (this event may take
-   * its own back, after a crash). The stage document exists: `raiseOrderStage` came first.
+   * The common path's one write: records the event `sending` (its first claim), raises the
+   * order's stage and takes the order's send lease — only while no later stage is known, the
+   * event has no record yet and no live lease is held. False when refused: read the state
+   * (`mailState`) and decide (domain/delivery-step).
    */
-  async takeOrderSendLease(
+  async claimFirst(
+    draft: NotificationDraft,
+    stage: number,
+    now: Date,
+    leaseMs: number,
+  ): Promise<boolean> {
+    const record: StoredNotification = {
+      ...recordFields(draft),
+      status: 'sending',
+      attempts: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return this.upsertUnless(
+      draft.orderId,
+      {
+        stage: { $lte: stage },
+        [recordPath(draft.eventId)]: { $exists: false },
+        ...leaseFree(now),
+      },
+      {
+        $max: { stage },
+        $set: {
+          updatedAt: now,
+          sendLeaseUntil: new Date(now.getTime() + leaseMs),
+          sendLeaseBy: draft.eventId,
+          [recordPath(draft.eventId)]: record,
+        },
+      },
+    );
+  }
+
+  /**
+   * Takes over an event claimed before that no delivery is sending (a crash, a transient
+   * failure): with the order's send lease, only while no later stage is known. Returns the
+   * number of attempts counting this one, or undefined when refused.
+   */
+  async takeOver(
     orderId: string,
     eventId: string,
     stage: number,
     now: Date,
     leaseMs: number,
-  ): Promise<OrderSendLease> {
-    const taken = await this.guarded.findOneAndUpdate(
-      this.stages,
+  ): Promise<number | undefined> {
+    const path = recordPath(eventId);
+    const after = await this.guarded.findOneAndUpdate<OrderNotificationsDocument>(
+      this.orders,
       orderId,
+      { stage: { $lte: stage }, [`${path}.status`]: 'sending', ...leaseFree(now) },
       {
-        stage: { $lte: stage },
-        $or: [
-          { sendLeaseUntil: { $exists: false } },
-          { sendLeaseUntil: { $lte: now } },
-          { sendLeaseBy: eventId },
-        ],
+        $max: { stage },
+        $set: {
+          updatedAt: now,
+          sendLeaseUntil: new Date(now.getTime() + leaseMs),
+          sendLeaseBy: eventId,
+          [`${path}.updatedAt`]: now,
+        },
+        $inc: { [`${path}.attempts`]: 1 },
       },
-      { $set: { sendLeaseUntil: new Date(now.getTime() + leaseMs), sendLeaseBy: eventId } },
     );
-    if (taken) return 'taken';
-    return (await this.orderStage(orderId)) > stage ? 'superseded' : 'busy';
+    return after?.events[eventId]?.attempts;
   }
 
-  /** Gives the order's send lease back, if this event still holds it. */
-  async releaseOrderSendLease(orderId: string, eventId: string): Promise<void> {
-    await this.guarded.updateOne(
-      this.stages,
-      orderId,
-      { sendLeaseBy: eventId },
-      { $unset: { sendLeaseUntil: 1, sendLeaseBy: 1 } },
-    );
-  }
-
-  /** A record this delivery claimed whose e-mail must not leave after all: skipped, final. */
-  async markSkipped(eventId: string, why: string, now: Date): Promise<void> {
-    await this.finish(eventId, { status: 'skipped', skipReason: why, updatedAt: now });
-  }
-
-  /**
-   * Marks skipped a record another delivery claimed, only once that claim's lease has run out
-   * (the delivery died or gave up, so no send of it is in progress); false while it is live.
-   */
-  async skipAbandoned(eventId: string, why: string, now: Date): Promise<boolean> {
-    return this.finish(eventId, { status: 'skipped', skipReason: why, updatedAt: now }, [], {
-      leaseUntil: { $lte: now },
-    });
-  }
-
-  /**
-   * Claims the right to send the e-mail of an event. The first delivery inserts the record; a
-   * later one takes over a record still `sending` only once its lease has run out (the earlier
-   * attempt crashed or gave up), so two deliveries never send at the same time.
-   */
-  async claim(draft: NotificationDraft, now: Date, leaseMs: number): Promise<ClaimResult> {
-    const leaseUntil = new Date(now.getTime() + leaseMs);
-    const fresh: NotificationRecord = {
-      ...recordFields(draft),
-      status: 'sending',
-      attempts: 1,
-      leaseUntil,
-      createdAt: now,
-      updatedAt: now,
-    };
-    try {
-      await this.model.create(fresh);
-      return { outcome: 'claimed', record: fresh };
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-    const taken = await this.guarded.findOneAndUpdate<NotificationRecord>(
-      this.model,
-      draft.eventId,
-      { status: 'sending', leaseUntil: { $lte: now } },
-      { $inc: { attempts: 1 }, $set: { leaseUntil, updatedAt: now } },
-    );
-    if (taken) return { outcome: 'claimed', record: taken };
-    const existing = await this.get(draft.eventId);
-    if (!existing) {
-      throw new Error(`notification ${draft.eventId} vanished while being claimed`);
-    }
-    return { outcome: existing.status === 'sending' ? 'busy' : 'done', record: existing };
-  }
-
-  /** Records a skipped event; a duplicate finds the record already there. */
-  async recordSkipped(draft: NotificationDraft, why: string, now: Date): Promise<ClaimResult> {
-    const record: NotificationRecord = {
+  /** Records an event that is not mailed, raising the order's stage; false if it has a record. */
+  async recordSkipped(
+    draft: NotificationDraft,
+    stage: number,
+    why: string,
+    now: Date,
+  ): Promise<boolean> {
+    const record: StoredNotification = {
       ...recordFields(draft),
       status: 'skipped',
       attempts: 0,
@@ -195,89 +144,210 @@ export class NotificationRepository {
       createdAt: now,
       updatedAt: now,
     };
-    try {
-      await this.model.create(record);
-      return { outcome: 'claimed', record };
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-    const existing = await this.get(draft.eventId);
-    if (!existing) throw new Error(`notification ${draft.eventId} vanished`);
-    return { outcome: 'done', record: existing };
+    return this.upsertUnless(
+      draft.orderId,
+      { [recordPath(draft.eventId)]: { $exists: false } },
+      { $max: { stage }, $set: { updatedAt: now, [recordPath(draft.eventId)]: record } },
+    );
   }
 
-  async markSent(eventId: string, serverResponse: string, now: Date): Promise<void> {
-    await this.finish(eventId, { status: 'sent', serverResponse, sentAt: now, updatedAt: now }, [
-      'responseCode',
-    ]);
+  /**
+   * Marks skipped an event claimed before whose send is not in progress: this event does not
+   * hold a live send lease (its delivery died or gave up). False while it may be sending.
+   */
+  async skipAbandoned(orderId: string, eventId: string, why: string, now: Date): Promise<boolean> {
+    const path = recordPath(eventId);
+    const result = await this.guarded.updateOne(
+      this.orders,
+      orderId,
+      {
+        [`${path}.status`]: 'sending',
+        $or: [
+          { sendLeaseBy: { $nin: [eventId] } },
+          { sendLeaseUntil: { $exists: false } },
+          { sendLeaseUntil: { $lte: now } },
+        ],
+      },
+      {
+        $set: {
+          updatedAt: now,
+          [`${path}.status`]: 'skipped',
+          [`${path}.skipReason`]: why,
+          [`${path}.updatedAt`]: now,
+        },
+        $unset: { [`${path}.lastError`]: '' },
+      },
+    );
+    return result.matchedCount === 1;
   }
 
-  async markFailed(eventId: string, failure: SendFailureInfo, now: Date): Promise<void> {
-    await this.finish(eventId, {
-      status: 'failed',
-      serverResponse: failure.answer,
+  /** Records that the order reached `stage` (only ever raised). */
+  async raiseStage(orderId: string, stage: number, now: Date): Promise<void> {
+    await this.guarded.updateOne(
+      this.orders,
+      orderId,
+      { stage: { $lt: stage } },
+      { $max: { stage }, $set: { updatedAt: now } },
+    );
+  }
+
+  /** The send was accepted: final, and the order's send lease is given back in the same write. */
+  async markSent(
+    orderId: string,
+    eventId: string,
+    serverResponse: string,
+    now: Date,
+  ): Promise<void> {
+    await this.finish(
+      orderId,
+      eventId,
+      { status: 'sent', serverResponse, sentAt: now, updatedAt: now },
+      ['lastError', 'responseCode'],
+    );
+  }
+
+  /** The send was refused for good: final, and the order's send lease is given back. */
+  async markFailed(
+    orderId: string,
+    eventId: string,
+    failure: SendFailureInfo,
+    now: Date,
+  ): Promise<void> {
+    await this.finish(
+      orderId,
+      eventId,
+      {
+        status: 'failed',
+        serverResponse: failure.answer,
+        ...(failure.responseCode !== undefined ? { responseCode: failure.responseCode } : {}),
+        failedAt: now,
+        updatedAt: now,
+      },
+      ['lastError'],
+    );
+  }
+
+  /** A transient failure: the record stays `sending` with the answer, the lease is given back
+   * so the retry (or another outcome of the order) may go at once. */
+  async releaseForRetry(
+    orderId: string,
+    eventId: string,
+    failure: SendFailureInfo,
+    now: Date,
+  ): Promise<void> {
+    await this.finish(orderId, eventId, {
+      lastError: failure.answer,
       ...(failure.responseCode !== undefined ? { responseCode: failure.responseCode } : {}),
-      failedAt: now,
       updatedAt: now,
     });
   }
 
-  /** Gives the lease back after a transient failure so the retried delivery can claim at once. */
-  async releaseForRetry(eventId: string, failure: SendFailureInfo, now: Date): Promise<void> {
+  /** Gives the order's send lease back, if this event still holds it. */
+  async releaseOrderSendLease(orderId: string, eventId: string): Promise<void> {
     await this.guarded.updateOne(
-      this.model,
-      eventId,
-      { status: 'sending' },
-      {
-        $set: {
-          leaseUntil: now,
-          lastError: failure.answer,
-          updatedAt: now,
-          ...(failure.responseCode !== undefined ? { responseCode: failure.responseCode } : {}),
-        },
-      },
+      this.orders,
+      orderId,
+      { sendLeaseBy: eventId },
+      { $unset: { sendLeaseUntil: '', sendLeaseBy: '' } },
     );
   }
 
-  async get(eventId: string): Promise<NotificationRecord | null> {
-    return this.model.findOne({ _id: eventId }).lean<NotificationRecord>().exec();
+  /** What a delivery of `eventId` decides on, or undefined when nothing is stored for the order. */
+  async mailState(orderId: string, eventId: string): Promise<OrderMailState | undefined> {
+    const doc = await this.read(orderId);
+    if (!doc) return undefined;
+    const status = doc.events?.[eventId]?.status;
+    return {
+      stage: doc.stage,
+      ...(doc.sendLeaseUntil !== undefined && doc.sendLeaseBy !== undefined
+        ? { sendLease: { until: new Date(doc.sendLeaseUntil), by: doc.sendLeaseBy } }
+        : {}),
+      ...(status !== undefined ? { status } : {}),
+    };
   }
 
-  /** Operators' listing; a scan on FerretDB, bounded by `limit`. */
+  async orderStage(orderId: string): Promise<number> {
+    return (await this.read(orderId))?.stage ?? 0;
+  }
+
+  async get(orderId: string, eventId: string): Promise<NotificationRecord | null> {
+    const stored = (await this.read(orderId))?.events?.[eventId];
+    return stored ? { ...stored, _id: eventId, orderId } : null;
+  }
+
+  /** Operators' listing: the order's records, oldest first. One read by `_id`. */
   async listByOrder(orderId: string, limit: number): Promise<NotificationRecord[]> {
-    return this.model
-      .find({ orderId })
-      .sort({ createdAt: 1, _id: 1 })
-      .limit(limit)
-      .lean<NotificationRecord[]>()
-      .exec();
+    const events = (await this.read(orderId))?.events ?? {};
+    return Object.entries(events)
+      .map(([eventId, stored]) => ({ ...stored, _id: eventId, orderId }))
+      .sort(
+        (a, b) =>
+          new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime() ||
+          a._id.localeCompare(b._id),
+      )
+      .slice(0, limit);
   }
 
-  private async finish(
-    eventId: string,
-    fields: Partial<NotificationRecord>,
-    alsoUnset: readonly (keyof NotificationRecord)[] = [],
-    alsoGuard: Guard = {},
-  ): Promise<boolean> {
-    // Only a record still `sending` moves to a final state; a final record is never rewritten.
-    const unset: Record<string, 1> = { leaseUntil: 1, lastError: 1 };
-    for (const key of alsoUnset) unset[key] = 1;
-    const result = await this.guarded.updateOne(
-      this.model,
-      eventId,
-      { status: 'sending', ...alsoGuard },
-      { $set: fields, $unset: unset },
-    );
-    return result.matchedCount === 1;
+  private read(orderId: string): Promise<OrderNotificationsDocument | null> {
+    return this.orders.findOne({ _id: orderId });
   }
+
+  /** A guarded upsert: false when the order's document exists and the guard refuses. */
+  private async upsertUnless(
+    orderId: string,
+    guard: Guard,
+    update: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await this.guarded.updateOne(this.orders, orderId, guard, update, { upsert: true });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Changes a record still `sending` (a final one is never rewritten) and gives the order's send
+   * lease back in the same write when this event holds it; when it does not (it ran out and
+   * another event took it), the record alone.
+   */
+  private async finish(
+    orderId: string,
+    eventId: string,
+    fields: Partial<StoredNotification>,
+    unsetFields: readonly (keyof StoredNotification)[] = [],
+  ): Promise<void> {
+    const path = recordPath(eventId);
+    const set: Record<string, unknown> = { updatedAt: fields.updatedAt };
+    for (const [key, value] of Object.entries(fields)) set[`${path}.${key}`] = value;
+    const unset: Record<string, ''> = {};
+    for (const key of unsetFields) unset[`${path}.${key}`] = '';
+    const sending = { [`${path}.status`]: 'sending' };
+    const released = await this.guarded.updateOne(
+      this.orders,
+      orderId,
+      { ...sending, sendLeaseBy: eventId },
+      { $set: set, $unset: { ...unset, sendLeaseUntil: '', sendLeaseBy: '' } },
+    );
+    if (released.matchedCount === 1) return;
+    const update = Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
+    await this.guarded.updateOne(this.orders, orderId, sending, update);
+  }
+}
+
+/** `events.<eventId>`: event ids are UUIDs, checked here so none can name another path. */
+function recordPath(eventId: string): string {
+  if (eventId.length === 0 || eventId.includes('.') || eventId.startsWith('$')) {
+    throw new RangeError(`event id is not usable as a field name: ${JSON.stringify(eventId)}`);
+  }
+  return `events.${eventId}`;
 }
 
 function recordFields(draft: NotificationDraft) {
   return {
-    _id: draft.eventId,
     eventType: draft.eventType,
     kind: draft.kind,
-    orderId: draft.orderId,
     recipient: draft.recipient,
     subject: draft.subject,
     messageId: draft.messageId,

@@ -67,15 +67,26 @@ describe('GET /notifications', () => {
       subject: 'Your EventShop order is confirmed',
       messageId: `<${eventId}@eventshop>`,
     });
-    await records.claim(draft(eventIds[0]!, orderId), new Date('2026-01-01T00:00:00Z'), 60_000);
-    await records.markSent(eventIds[0]!, '250 OK', new Date('2026-01-01T00:00:01Z'));
-    await records.claim(draft(eventIds[1]!, orderId), new Date('2026-01-01T00:00:02Z'), 60_000);
+    await records.claimFirst(
+      draft(eventIds[0]!, orderId),
+      1,
+      new Date('2026-01-01T00:00:00Z'),
+      60_000,
+    );
+    await records.markSent(orderId, eventIds[0]!, '250 OK', new Date('2026-01-01T00:00:01Z'));
+    await records.claimFirst(
+      draft(eventIds[1]!, orderId),
+      2,
+      new Date('2026-01-01T00:00:02Z'),
+      60_000,
+    );
     await records.markFailed(
+      orderId,
       eventIds[1]!,
       { answer: '550 No such user', responseCode: 550 },
       new Date('2026-01-01T00:00:03Z'),
     );
-    await records.claim(draft(randomUUID(), randomUUID()), new Date(), 60_000);
+    await records.claimFirst(draft(randomUUID(), randomUUID()), 1, new Date(), 60_000);
   });
 
   after(async () => {

@@ -123,13 +123,22 @@ describe('notification-service with broker, database and SMTP peer', () => {
     return peer.received.find((m) => m.parsed.messageId === `<${event.id}@eventshop>`);
   }
 
-  it('has the notifications index by order once started', async () => {
+  it("keeps an order's notifications in one document, found by `_id` only", async () => {
+    const event = confirmed();
+    const before = await consumedSoFar(EventTypes.OrderConfirmedV1);
+    await publisher.publish(event);
+    await consumed(EventTypes.OrderConfirmedV1, before, 1);
     const connection = app.get<Connection>(getConnectionToken());
-    const indexes = await connection.collection('notifications').listIndexes().toArray();
-    assert.deepEqual(indexes.map((i) => JSON.stringify(i['key'])).sort(), [
-      '{"_id":1}',
-      '{"orderId":1,"createdAt":1}',
-    ]);
+    const collection = connection.collection('order_notifications');
+    const indexes = await collection.listIndexes().toArray();
+    assert.deepEqual(
+      indexes.map((i) => JSON.stringify(i['key'])),
+      ['{"_id":1}'],
+    );
+    const doc = await collection.findOne({ _id: event.data.orderId as never });
+    assert.equal(doc?.['stage'], 1);
+    assert.equal(doc?.['sendLeaseBy'], undefined, 'the lease was given back with the mark');
+    assert.equal(doc?.['events']?.[event.id]?.status, 'sent');
   });
 
   it('sends one e-mail per terminal order event, with recipient, subject and escaped content', async () => {

@@ -15,10 +15,10 @@ import {
 } from '../../src/messaging/notify-order-outcome.service';
 import { NotificationRepository } from '../../src/persistence/notification.repository';
 import {
-  NOTIFICATION_MODEL,
-  type NotificationRecord,
-  NotificationSchema,
-} from '../../src/persistence/notification.schema';
+  ORDER_NOTIFICATIONS_MODEL,
+  type OrderNotificationsDocument,
+  OrderNotificationsSchema,
+} from '../../src/persistence/order-notifications.schema';
 import { GuardedWrites } from '@eventshop/service-kit';
 import type { TestScope } from '@eventshop/service-kit/testing';
 
@@ -44,7 +44,10 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
   before(async () => {
     scope = await testScope('notify-use-case');
     connection = await mongoose.createConnection(scope.env.MONGODB_URI).asPromise();
-    const model = connection.model<NotificationRecord>(NOTIFICATION_MODEL, NotificationSchema);
+    const model = connection.model<OrderNotificationsDocument>(
+      ORDER_NOTIFICATIONS_MODEL,
+      OrderNotificationsSchema,
+    );
     await model.init();
     repository = new NotificationRepository(model, new GuardedWrites(connection));
     peer = await new SmtpPeer().start();
@@ -85,7 +88,7 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
     assert.match(mail.parsed.text ?? '', /Total: €49\.97/);
     assert.ok(typeof mail.parsed.html === 'string' && mail.parsed.html.includes(outcome.orderId));
 
-    const record = await repository.get(outcome.eventId);
+    const record = await repository.get(outcome.orderId, outcome.eventId);
     assert.equal(record?.status, 'sent');
     assert.equal(record?.attempts, 1);
     assert.match(record?.serverResponse ?? '', /^250 /);
@@ -148,7 +151,7 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
     peer.refuse({ phase: 'rcpt', code: 550, text: 'No such user here', times: Infinity });
     const outcome = confirmedOutcome({ orderId: randomUUID(), email: 'nobody@example.com' });
     assert.equal(await service.notify(outcome, 'order.confirmed.v1'), 'failed');
-    const record = await repository.get(outcome.eventId);
+    const record = await repository.get(outcome.orderId, outcome.eventId);
     assert.equal(record?.status, 'failed');
     assert.equal(record?.responseCode, 550);
     assert.match(record?.serverResponse ?? '', /550 No such user here/);
@@ -165,7 +168,7 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
       email: 'alice@example.com, mallory@example.com',
     });
     assert.equal(await service.notify(outcome, 'order.confirmed.v1'), 'failed');
-    const record = await repository.get(outcome.eventId);
+    const record = await repository.get(outcome.orderId, outcome.eventId);
     assert.match(record?.serverResponse ?? '', /invalid recipient address/);
     assert.equal(peer.received.length, 0);
   });
@@ -176,13 +179,13 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
     const outcome = cancelledOutcome({ orderId: randomUUID() });
     for (let i = 0; i < 2; i++) {
       await assert.rejects(service.notify(outcome, 'order.cancelled.v1'), TransientSendError);
-      const record = await repository.get(outcome.eventId);
+      const record = await repository.get(outcome.orderId, outcome.eventId);
       assert.equal(record?.status, 'sending');
       assert.match(record?.lastError ?? '', /451 Try again later/);
     }
     assert.equal(await service.notify(outcome, 'order.cancelled.v1'), 'sent');
     assert.equal(peer.received.length, 1);
-    const record = await repository.get(outcome.eventId);
+    const record = await repository.get(outcome.orderId, outcome.eventId);
     assert.equal(record?.attempts, 3);
     assert.equal(record?.lastError, undefined);
     assert.deepEqual(metrics.counts, { retry: 2, sent: 1 });
@@ -200,7 +203,7 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
       });
       const outcome = confirmedOutcome({ orderId: randomUUID() });
       await assert.rejects(local.notify(outcome, 'order.confirmed.v1'), TransientSendError);
-      assert.equal((await repository.get(outcome.eventId))?.status, 'sending');
+      assert.equal((await repository.get(outcome.orderId, outcome.eventId))?.status, 'sending');
     } finally {
       closed.close();
     }
@@ -217,7 +220,7 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
     });
     const outcome = confirmedOutcome({ orderId: randomUUID() });
     await assert.rejects(first.notify(outcome, 'order.confirmed.v1'), /process killed/);
-    assert.equal((await repository.get(outcome.eventId))?.status, 'sending');
+    assert.equal((await repository.get(outcome.orderId, outcome.eventId))?.status, 'sending');
 
     // The redelivery inside the lease must not send (it is told to retry) …
     const second = new NotifyOrderOutcomeService(repository, mailer, new RecordingMetrics(), {
@@ -233,7 +236,7 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
       peer.received.map((m) => m.parsed.messageId),
       [`<${outcome.eventId}@eventshop>`, `<${outcome.eventId}@eventshop>`],
     );
-    const record = await repository.get(outcome.eventId);
+    const record = await repository.get(outcome.orderId, outcome.eventId);
     assert.equal(record?.status, 'sent');
     assert.equal(record?.attempts, 2);
   });
@@ -255,7 +258,7 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
       });
       const outcome = confirmedOutcome({ orderId: randomUUID() });
       await assert.rejects(local.notify(outcome, 'order.confirmed.v1'), TransientSendError);
-      const record = await repository.get(outcome.eventId);
+      const record = await repository.get(outcome.orderId, outcome.eventId);
       assert.equal(record?.status, 'sending');
       assert.match(record?.lastError ?? '', /greeting|timeout/i);
     } finally {
@@ -271,7 +274,7 @@ describe('notifying an order outcome (SMTP peer + database)', () => {
     assert.equal(await service.notify(outcome, 'order.cancelled.v1'), 'skipped');
     assert.equal(await service.notify(outcome, 'order.cancelled.v1'), 'duplicate');
     assert.equal(peer.received.length, 0);
-    assert.equal((await repository.get(outcome.eventId))?.status, 'skipped');
+    assert.equal((await repository.get(outcome.orderId, outcome.eventId))?.status, 'skipped');
   });
 });
 
@@ -285,7 +288,10 @@ describe("notifying in the order's sequence (SMTP peer + database)", () => {
   before(async () => {
     scope = await testScope('notify-sequence');
     connection = await mongoose.createConnection(scope.env.MONGODB_URI).asPromise();
-    const model = connection.model<NotificationRecord>(NOTIFICATION_MODEL, NotificationSchema);
+    const model = connection.model<OrderNotificationsDocument>(
+      ORDER_NOTIFICATIONS_MODEL,
+      OrderNotificationsSchema,
+    );
     await model.init();
     repository = new NotificationRepository(model, new GuardedWrites(connection));
     peer = await new SmtpPeer().start();
@@ -312,7 +318,7 @@ describe("notifying in the order's sequence (SMTP peer + database)", () => {
     assert.equal(await service().notify(confirmed, 'order.confirmed.v1'), 'skipped');
     assert.equal(peer.received.length, 1);
     assert.match(peer.received[0]!.parsed.subject ?? '', /cancel/i);
-    const record = await repository.get(confirmed.eventId);
+    const record = await repository.get(orderId, confirmed.eventId);
     assert.equal(record?.status, 'skipped');
     assert.match(record?.skipReason ?? '', /ended/);
     // a redelivery of it still sends nothing
@@ -347,7 +353,7 @@ describe("notifying in the order's sequence (SMTP peer + database)", () => {
   it('a claimed confirmation whose send died is not sent again once the order was cancelled', async () => {
     const orderId = randomUUID();
     const confirmed = confirmedOutcome({ orderId });
-    const claim = await repository.claim(
+    const claimed = await repository.claimFirst(
       {
         eventId: confirmed.eventId,
         eventType: 'order.confirmed.v1',
@@ -357,16 +363,17 @@ describe("notifying in the order's sequence (SMTP peer + database)", () => {
         subject: 'x',
         messageId: `<${confirmed.eventId}@eventshop.test>`,
       },
+      1,
       new Date(Date.now() - 120_000),
       1_000,
     );
-    assert.equal(claim.outcome, 'claimed');
+    assert.ok(claimed);
     assert.equal(
       await service().notify(cancelledOutcome({ orderId }), 'order.cancelled.v1'),
       'sent',
     );
     assert.equal(await service().notify(confirmed, 'order.confirmed.v1'), 'skipped');
-    assert.equal((await repository.get(confirmed.eventId))?.status, 'skipped');
+    assert.equal((await repository.get(orderId, confirmed.eventId))?.status, 'skipped');
     assert.equal(peer.received.length, 1);
   });
 });

@@ -19,10 +19,10 @@ import {
 } from '../../src/messaging/notify-order-outcome.service';
 import { NotificationRepository } from '../../src/persistence/notification.repository';
 import {
-  NOTIFICATION_MODEL,
-  type NotificationRecord,
-  NotificationSchema,
-} from '../../src/persistence/notification.schema';
+  ORDER_NOTIFICATIONS_MODEL,
+  type OrderNotificationsDocument,
+  OrderNotificationsSchema,
+} from '../../src/persistence/order-notifications.schema';
 import { GuardedWrites } from '@eventshop/service-kit';
 import type { TestScope } from '@eventshop/service-kit/testing';
 
@@ -50,7 +50,10 @@ describe('two pods handling outcomes of one order (SMTP peer + database)', () =>
 
   async function startPod(uri: string): Promise<Pod> {
     const connection = await mongoose.createConnection(uri).asPromise();
-    const model = connection.model<NotificationRecord>(NOTIFICATION_MODEL, NotificationSchema);
+    const model = connection.model<OrderNotificationsDocument>(
+      ORDER_NOTIFICATIONS_MODEL,
+      OrderNotificationsSchema,
+    );
     await model.init();
     const repository = new NotificationRepository(model, new GuardedWrites(connection));
     const mailer = new SmtpMailSender({
@@ -117,7 +120,7 @@ describe('two pods handling outcomes of one order (SMTP peer + database)', () =>
       [confirmed, confirmation],
       [cancelled, cancellation],
     ] as const) {
-      const record = await pod!.repository.get(outcome.eventId);
+      const record = await pod!.repository.get(outcome.orderId, outcome.eventId);
       assert.equal(
         record?.status === 'sent',
         index !== -1,

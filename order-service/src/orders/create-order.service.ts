@@ -1,7 +1,9 @@
 // POST /orders: validate, price from the catalog copy, store PENDING with order.created.v1 in the
 // same insert. With an Idempotency-Key the key record is written first and names the order id,
-// so a retry after a crash or a concurrent duplicate converges on one order. The order takes one
-// of the customer's open-order slots before it is stored (ORDER_MAX_OPEN_PER_USER).
+// so a retry after a crash or a concurrent duplicate converges on one order. The key is inserted
+// without reading it first: a first use (the common case) costs that one write, and only a key
+// found taken is read to decide replay, conflict or expired (docs/decisions/0025). The order
+// takes one of the customer's open-order slots before it is stored (ORDER_MAX_OPEN_PER_USER).
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { validateCreateOrderRequest } from '../domain/create-order-request';
@@ -13,7 +15,12 @@ import {
   requestFingerprint,
 } from '../domain/idempotency';
 import { createOrder, OrderStatus, type Order } from '../domain/order';
-import { priceItems, type PricingError, type RequestedItem } from '../domain/pricing';
+import {
+  priceItems,
+  type PricingError,
+  type PricingResult,
+  type RequestedItem,
+} from '../domain/pricing';
 import {
   type Principal,
   ProblemException,
@@ -75,44 +82,39 @@ export class CreateOrderService {
       return this.store(principal.userId, email, items, randomUUID());
     }
     const recordId = idempotencyRecordId(principal.userId, idempotencyKey);
-    const fingerprint = requestFingerprint(items);
-    // Two rounds at most: the second only after losing an insert race on the key.
-    for (let round = 0; round < 2; round++) {
+    const asked = { userId: principal.userId, fingerprint: requestFingerprint(items) };
+    // Priced before the key is taken, so a refused request does not hold it; a request that
+    // cannot be priced may still be the replay of one that could, so the key decides first.
+    const priced = await this.price(items);
+    // Three rounds at most: one more after removing an expired key, one after losing a race.
+    for (let round = 0; round < 3; round++) {
       const now = new Date();
+      if (priced.ok) {
+        const orderId = randomUUID();
+        const expiresAt = new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS);
+        if (await this.keys.insert(recordId, { ...asked, orderId, expiresAt }, now)) {
+          return this.store(principal.userId, email, items, orderId, priced);
+        }
+      }
       const record = await this.keys.find(recordId);
-      const decision = decideIdempotency(record, { userId: principal.userId, fingerprint }, now);
+      const decision = decideIdempotency(record, asked, now);
       if (decision.kind === 'conflict') throw idempotencyConflict();
       if (decision.kind === 'replay') {
         const existing = await this.orders.findById(decision.orderId);
         if (existing) return { order: existing.order, replayed: true };
         // The key was stored but the order was not (a crash or a concurrent request in flight):
         // create it under the id the key names; an insert race ends on the same order.
-        return this.store(principal.userId, email, items, decision.orderId);
+        return this.store(principal.userId, email, items, decision.orderId, priced);
       }
-      // Price before taking the key, so a refused request does not hold it.
-      const priced = await this.price(items);
+      if (!priced.ok) throw pricingProblem(priced.error);
       if (record !== undefined) await this.keys.deleteExpired(recordId, record);
-      const orderId = randomUUID();
-      const taken = await this.keys.insert(
-        recordId,
-        {
-          userId: principal.userId,
-          fingerprint,
-          orderId,
-          expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS),
-        },
-        now,
-      );
-      if (taken) return this.store(principal.userId, email, items, orderId, priced);
     }
     throw idempotencyConflict();
   }
 
-  private async price(items: RequestedItem[]) {
+  private async price(items: RequestedItem[]): Promise<PricingResult> {
     const entries = await this.catalog.findBySkus(items.map((i) => i.sku));
-    const priced = priceItems(items, (sku) => entries.get(sku));
-    if (!priced.ok) throw pricingProblem(priced.error);
-    return priced;
+    return priceItems(items, (sku) => entries.get(sku));
   }
 
   private async store(
@@ -120,9 +122,10 @@ export class CreateOrderService {
     email: string,
     items: RequestedItem[],
     orderId: string,
-    pricedAlready?: Awaited<ReturnType<CreateOrderService['price']>>,
+    pricedAlready?: PricingResult,
   ): Promise<CreateOrderResult> {
     const priced = pricedAlready ?? (await this.price(items));
+    if (!priced.ok) throw pricingProblem(priced.error);
     const now = new Date();
     const { order, events } = createOrder({
       id: orderId,

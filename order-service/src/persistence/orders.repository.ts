@@ -1,11 +1,16 @@
 // Orders: inserted with their first event, changed by guarded single-document writes that carry
 // the events they cause (the kit's OutboxWriter hands them to the relay).
+//
+// The latest copy of each order this process wrote or read is held with its revision
+// (`heldCopy`), so a transition of an order this replica created or changed skips the read
+// before its write: the write's revision guard refuses an out-of-date copy (docs/decisions/0025).
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { AnyCloudEvent } from '@eventshop/events-contracts';
 import { OutboxWriter } from '@eventshop/service-kit';
 import type { Order, OrderStatus } from '../domain/order';
+import { HeldCopies } from './held-copies';
 import { isDuplicateKeyError } from './mongo-errors';
 import {
   changedFields,
@@ -28,6 +33,9 @@ export interface OrderPage {
 }
 
 export class InvalidCursorError extends Error {}
+
+/** Orders held at most (about 1 kB each). */
+const MAX_HELD_ORDERS = 10_000;
 
 const LIST_KEY_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\|[0-9a-f-]{36}$/;
 
@@ -53,6 +61,8 @@ function stored(doc: OrderDocument): StoredOrder {
 
 @Injectable()
 export class OrdersRepository {
+  private readonly held = new HeldCopies<StoredOrder>(MAX_HELD_ORDERS);
+
   constructor(
     @InjectModel(ORDER_MODEL) private readonly orders: Model<OrderDocument>,
     private readonly outbox: OutboxWriter,
@@ -77,6 +87,11 @@ export class OrdersRepository {
         },
         events,
       );
+      this.hold({
+        order,
+        revision: 1,
+        ...(correlationId !== undefined ? { correlationId } : {}),
+      });
       return 'inserted';
     } catch (err) {
       if (isDuplicateKeyError(err)) return 'exists';
@@ -86,7 +101,20 @@ export class OrdersRepository {
 
   async findById(id: string): Promise<StoredOrder | undefined> {
     const doc = await this.orders.findOne({ _id: id }).lean<OrderDocument>().exec();
-    return doc ? stored(doc) : undefined;
+    if (!doc) return undefined;
+    const read = stored(doc);
+    this.hold(read);
+    return read;
+  }
+
+  /**
+   * The latest copy of the order this process wrote or read, if it holds one; possibly out of
+   * date (another replica, or an operator, may have changed the order since). Only a write
+   * guarded by its revision may rely on it.
+   */
+  heldCopy(id: string): StoredOrder | undefined {
+    const held = this.held.get(id);
+    return held && structuredClone(held);
   }
 
   /**
@@ -104,7 +132,20 @@ export class OrdersRepository {
       { $set: changedFields(next), $inc: { revision: 1 } },
       events,
     );
-    return after !== null;
+    if (after === null) {
+      this.held.delete(before.order.id);
+      return false;
+    }
+    this.hold({ ...before, order: next, revision: before.revision + 1 });
+    return true;
+  }
+
+  /** Holds a copy unless a later revision is held (a read may end after a later write). */
+  private hold(copy: StoredOrder): void {
+    const held = this.held.get(copy.order.id);
+    if (held === undefined || held.revision < copy.revision) {
+      this.held.set(copy.order.id, structuredClone(copy));
+    }
   }
 
   /** A user's orders, newest first (a scan, acceptable for a listing). */

@@ -5,8 +5,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { problemType } from '@eventshop/service-kit';
 import { waitFor } from '@eventshop/service-kit/testing';
+import { applyReserved } from '../../src/domain/order';
+import { OrderTransitions } from '../../src/orders/order-transitions';
+import type { OpenOrdersDocument } from '../../src/persistence/open-orders.schema';
 import { connectBroker, type Broker } from '../support/broker';
-import { json, startOrderApp, type TestApp } from '../support/order-app';
+import { json, startOrderApp, startOrderReplica, type TestApp } from '../support/order-app';
 
 interface Problem {
   type: string;
@@ -50,6 +53,12 @@ describe('abuse limits', () => {
     const res = await create(user);
     assert.equal(res.statusCode, 201, res.body);
     return json<{ id: string }>(res).id;
+  };
+  const slotsOf = async (user: string) => {
+    const doc = await t.orders.db
+      .collection<OpenOrdersDocument>('open_orders')
+      .findOne({ _id: user });
+    return { count: doc?.count ?? 0, orders: Object.keys(doc?.slots ?? {}).sort() };
   };
   const refusedAsFull = async (user: string) => {
     const res = await create(user);
@@ -180,5 +189,53 @@ describe('abuse limits', () => {
     await created(user);
     await created(user);
     await refusedAsFull(user);
+  });
+
+  it("frees the slots of orders that left PENDING with the customer's next order, also when one was freed elsewhere", async () => {
+    const user = 'cap-held-back';
+    const [a, b] = [await created(user), await created(user)];
+    for (const id of [a, b]) {
+      await broker.publish('inventory.reserved.v1', {
+        orderId: id,
+        lines: [{ sku: 'LAMP-1', quantity: 1 }],
+      });
+      await waitFor('confirmed', async () => (await status(user, id)) === 'CONFIRMED');
+    }
+    // Another replica's repair at the cap freed one of the two meanwhile.
+    await t.orders.db.collection<OpenOrdersDocument>('open_orders').updateOne(
+      { _id: user, [`slots.${b}`]: { $exists: true } },
+      {
+        $inc: { count: -1 },
+        $unset: { [`slots.${b}`]: '' },
+      },
+    );
+    const c = await created(user);
+    assert.deepEqual(await slotsOf(user), { count: 1, orders: [c] });
+    const d = await created(user);
+    assert.deepEqual(await slotsOf(user), { count: 2, orders: [c, d].sort() });
+    await refusedAsFull(user);
+  });
+
+  it('a replica that stops frees the slots it held back for the next order', async () => {
+    const user = 'cap-stopping';
+    const replica = await startOrderReplica(t.scope, {
+      ORDER_RATE_LIMIT: String(RATE_LIMIT),
+      ORDER_MAX_OPEN_PER_USER: String(MAX_OPEN),
+    });
+    try {
+      const res = await replica.request({
+        method: 'POST',
+        url: '/orders',
+        user: { sub: user },
+        body: { items: [{ sku: 'LAMP-1', quantity: 1 }] },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      const id = json<{ id: string }>(res).id;
+      const confirmed = await replica.app.get(OrderTransitions).apply(id, applyReserved);
+      assert.equal(confirmed.kind, 'changed');
+    } finally {
+      await replica.close();
+    }
+    assert.deepEqual(await slotsOf(user), { count: 0, orders: [] });
   });
 });

@@ -3,7 +3,7 @@
 import { Controller, Get, Query, UseFilters, UseGuards } from '@nestjs/common';
 
 import { NotificationRepository } from '../../persistence/notification.repository';
-import type { NotificationRecord } from '../../persistence/notification.schema';
+import type { NotificationRecord } from '../../persistence/order-notifications.schema';
 import {
   JwtAuthGuard,
   ProblemDetailsFilter,
