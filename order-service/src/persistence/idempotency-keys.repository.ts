@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { GuardedWrites } from '@eventshop/service-kit';
+import { GuardedWrites, InsertBatcher } from '@eventshop/service-kit';
 import type { IdempotencyRecord } from '../domain/idempotency';
 import { IDEMPOTENCY_KEY_MODEL, type IdempotencyKeyDocument } from './idempotency-key.schema';
 import { isDuplicateKeyError } from './mongo-errors';
@@ -13,6 +13,7 @@ export class IdempotencyKeysRepository {
   constructor(
     @InjectModel(IDEMPOTENCY_KEY_MODEL) private readonly keys: Model<IdempotencyKeyDocument>,
     private readonly guarded: GuardedWrites,
+    private readonly batcher: InsertBatcher,
   ) {}
 
   async find(id: string): Promise<IdempotencyRecord | undefined> {
@@ -29,10 +30,15 @@ export class IdempotencyKeysRepository {
   /**
    * False when a record with this id exists already (another request won the race). The guarded
    * delete of `deleteExpired` compares the record it read, so it never removes this one.
+   * Concurrent requests' keys go as one command (the kit's group commit, decision 0029).
    */
   async insert(id: string, record: IdempotencyRecord, now: Date): Promise<boolean> {
     try {
-      await this.keys.collection.insertOne({ _id: id, ...record, createdAt: now } as never);
+      await this.batcher.insertOne(this.keys.collection, {
+        _id: id,
+        ...record,
+        createdAt: now,
+      } as never);
       return true;
     } catch (err) {
       if (isDuplicateKeyError(err)) return false;

@@ -289,7 +289,13 @@ describe('the order saga over the real broker', () => {
           const late = events.some(
             (e) => e.type === 'order.cancelled.v1' && e.data.reason === 'late_reservation',
           );
-          return s.status === 'CANCELLED' && (confirmed || late) ? { confirmed, late } : undefined;
+          // The customer's cancellation is published by the relay, possibly after the outcome.
+          const cancelled = events.some(
+            (e) => e.type === 'order.cancelled.v1' && e.data.reason === 'customer',
+          );
+          return s.status === 'CANCELLED' && cancelled && (confirmed || late)
+            ? { confirmed, late }
+            : undefined;
         });
         // Cancelled by the customer either after confirmation, or before the reservation (then
         // the reservation is compensated). Never both, never neither.
