@@ -18,6 +18,9 @@ import {
 } from '@eventshop/e2e/dist/index.js';
 import { environOf, pidListeningOn } from './proc';
 
+/** The bench's tokens outlive a run of any settings. */
+const RUN_TOKEN_TTL_S = 6 * 3600;
+
 const NEVER_SOLD = 'BENCH-NEVER-SOLD';
 const MAX_LINES = 99;
 
@@ -46,7 +49,11 @@ export class ReliableSystem {
       env: { 'order-service': env, 'inventory-service': env, 'notification-service': env },
     });
     const tokens = new Tokens(system.auth);
-    const admin = await tokens.forUser(`bench-admin-${system.runId}`, { roles: ['admin'] });
+    const expiresInSeconds = RUN_TOKEN_TTL_S; // a full run takes over 15 minutes; the default is 10
+    const admin = await tokens.forUser(`bench-admin-${system.runId}`, {
+      roles: ['admin'],
+      expiresInSeconds,
+    });
     const shop = new Shop(
       system.services['order-service'].url,
       system.services['inventory-service'].url,
@@ -56,7 +63,7 @@ export class ReliableSystem {
     for (let i = 0; i < 20; i++) {
       const userId = `bench-${i}-${system.runId}`;
       reliable.customers.push(
-        await tokens.forUser(userId, { email: `${userId}@bench.eventshop.test` }),
+        await tokens.forUser(userId, { email: `${userId}@bench.eventshop.test`, expiresInSeconds }),
       );
     }
     return reliable;

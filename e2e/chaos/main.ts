@@ -194,12 +194,18 @@ async function main(): Promise<number> {
 
 async function run(system: System, withInfra: boolean): Promise<number> {
   const tokens = new Tokens(system.auth);
+  // Valid for the whole run: a slow machine stretches it past the default 10 minutes, and the
+  // final reads then failed with "token has expired".
+  const expiresInSeconds = 6 * 3600;
   const customer = async (name: string): Promise<Customer> => {
     const userId = `chaos-${name}-${system.runId}`;
     const email = `${userId}@chaos.eventshop.test`;
-    return { userId, email, token: await tokens.forUser(userId, { email }) };
+    return { userId, email, token: await tokens.forUser(userId, { email, expiresInSeconds }) };
   };
-  const admin = await tokens.forUser(`operator-${system.runId}`, { roles: ['admin'] });
+  const admin = await tokens.forUser(`operator-${system.runId}`, {
+    roles: ['admin'],
+    expiresInSeconds,
+  });
   const urls = (name: ServiceName) => system.pods[name].map((pod) => pod.url);
   const shop = new Shop(urls('order-service'), urls('inventory-service'), admin);
   const customers = await Promise.all(
