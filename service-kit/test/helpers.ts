@@ -145,11 +145,17 @@ export function spawnExample(env: Record<string, string>): Child {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  const collect = (chunk: Buffer): void => {
-    for (const l of chunk.toString().split('\n')) if (l.trim()) lines.push(l);
+  // A pipe may cut a line between two chunks: keep each stream's unfinished tail until its newline.
+  const collector = (): ((chunk: Buffer) => void) => {
+    let tail = '';
+    return (chunk) => {
+      const parts = (tail + chunk.toString()).split('\n');
+      tail = parts.pop() ?? '';
+      for (const l of parts) if (l.trim()) lines.push(l);
+    };
   };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout!.on('data', collector());
+  child.stderr!.on('data', collector());
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );

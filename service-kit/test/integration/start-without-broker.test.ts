@@ -148,7 +148,14 @@ test(
           200,
         ),
       );
-      assert.ok(sockets.size > 0, 'the start is waiting for the database');
+      // The line came before the start reached the database; it is still waiting for it there.
+      await whileRunning(child, 'connecting to the database', () =>
+        waitFor('the start contacting the database', () => sockets.size > 0, 60_000, 100),
+      );
+      assert.ok(
+        !child.lines.some((l) => l.includes('Nest application successfully started')),
+        'the start is still under way',
+      );
     } finally {
       child.process.kill('SIGKILL');
       await child.exited;
