@@ -18,6 +18,12 @@ export interface OutboxOptions {
    * younger ones the writing process's own relay's; a sweep does not even read them (default 3 s).
    */
   readonly sweepAfterMs?: number;
+  /**
+   * How long a published entry waits before its removal (default 1 s, at most half the lease).
+   * Removals waiting together share bulk writes, and the aggregate's next write without events
+   * takes its document's waiting removals along (`OutboxWriter.update`): no command of their own.
+   */
+  readonly removalDelayMs?: number;
 }
 
 /** Test-only seams; never set them in a service. */

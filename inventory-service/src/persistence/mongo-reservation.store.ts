@@ -175,11 +175,13 @@ export class MongoReservationStore implements ReservationStore {
   }
 
   async storeCommitment(orderId: string): Promise<ReservationRecord | undefined> {
-    const after = await this.guarded.findOneAndUpdate<Reservation>(
+    // Through the outbox writer although it writes no event: the removal of the reservation's
+    // published outcome, waiting in the relay, goes along in this write (decision 0030).
+    const after = await this.outbox.update<Reservation>(
       this.reservations,
-      orderId,
-      { status: 'reserved' },
+      { _id: orderId, status: 'reserved' },
       { $set: { ...COMMITMENT, updatedAt: new Date() } },
+      [],
     );
     return after ? toRecord(after) : undefined;
   }

@@ -64,6 +64,11 @@ describe('hold lifecycle', () => {
   it(`after ${ORDERS} confirmed orders a SKU carries only the holds of its pending orders`, async () => {
     const hot = sku('HL-HOT');
     await seedProduct(inventory, hot, 1_000_000);
+    // The seed's event leaves the outbox once published (up to a second later, decision 0030).
+    await eventually('seed event published and removed', async () => {
+      const raw = await inventory.products.collection.findOne({ _id: hot } as never);
+      return (raw?.['outbox'] as unknown[] | undefined)?.length === 0;
+    });
     const reserve = inventory.app.get(ReserveStockService);
     const commit = inventory.app.get(CommitStockService);
     const empty = await documentBytes(hot);

@@ -9,20 +9,21 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 
 import { type AnyCloudEvent, createEvent, EventTypes } from '@eventshop/events-contracts';
 import { createServiceApp, MetricsService } from '@eventshop/service-kit';
-import { testInfra, type TestScope } from '@eventshop/service-kit/testing';
+import {
+  CommandCounter,
+  type CommandCounts,
+  describeCounts,
+  testInfra,
+  type TestScope,
+  total,
+  withCommandMonitoring,
+} from '@eventshop/service-kit/testing';
 import type { INestApplication } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 
 import { AppModule } from '../../src/app.module';
 import { TestPublisher } from '../support/broker';
-import {
-  CommandCounter,
-  type CommandCounts,
-  describeCounts,
-  total,
-  withCommandMonitoring,
-} from '../support/command-counter';
 import { SmtpPeer, waitFor } from '../support/smtp-peer';
 import { TEST_AUTH } from '../support/tokens';
 

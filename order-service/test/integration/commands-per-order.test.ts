@@ -11,17 +11,19 @@ import type { AnyCloudEvent } from '@eventshop/events-contracts';
 import { getConnectionToken, getModelToken } from '@nestjs/mongoose';
 import type { Connection, Model } from 'mongoose';
 import { MetricsService, OutboxRelay } from '@eventshop/service-kit';
-import { testInfra, waitFor, type TestScope } from '@eventshop/service-kit/testing';
+import {
+  CommandCounter,
+  type CommandCounts,
+  describeCounts,
+  testInfra,
+  type TestScope,
+  total,
+  waitFor,
+  withCommandMonitoring,
+} from '@eventshop/service-kit/testing';
 import { Sweepers } from '../../src/orders/sweepers';
 import { CATALOG_MODEL, type CatalogDocument } from '../../src/persistence/catalog.schema';
 import { connectBroker, type Broker } from '../support/broker';
-import {
-  CommandCounter,
-  describeCounts,
-  total,
-  withCommandMonitoring,
-  type CommandCounts,
-} from '../support/command-counter';
 import { json, startOrderReplica, type TestApp } from '../support/order-app';
 
 const LINES = [

@@ -28,7 +28,6 @@ type RemovalBatch = Map<Collection, Map<string, PendingRemoval>>;
 /** Entries held in memory, waiting for a publish slot; beyond it the next sweep finds them. */
 const MAX_WAITING = 10_000;
 const REMOVAL_BATCH = 100;
-const REMOVAL_DELAY_MS = 5;
 const REMOVAL_RETRY_MS = 1_000;
 /**
  * Statements per `update` command. FerretDB 1.x keeps the read of every statement of one
@@ -56,7 +55,9 @@ const SWEEP_LIMIT = 1_000;
  * - With publisher confirms and a WINDOW of publishes in flight (confirming each before the next
  *   caps throughput at ~0.8k msg/s here; a window of 100 gives ~9k/s).
  * - An entry is removed with `$pullAll` of the exact entry only after its confirm, in batches
- *   (bulk writes of at most MAX_UPDATES_PER_COMMAND per-document `$pullAll`s). A crash between
+ *   (bulk writes of at most MAX_UPDATES_PER_COMMAND per-document `$pullAll`s) sent
+ *   `removalDelayMs` after the first of them was confirmed. Until then the aggregate's own next
+ *   write may take its document's removals along (`takeRemovals`, decision 0030). A crash between
  *   confirm and removal re-publishes the entry later: delivery is at-least-once and consumers
  *   deduplicate.
  */
@@ -67,6 +68,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly publishTimeoutMs: number;
   private readonly sweepIntervalMs: number;
   private readonly sweepAfterMs: number;
+  private readonly removalDelayMs: number;
 
   private collections: Collection[] = [];
   private readonly waiting: Job[] = [];
@@ -89,6 +91,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private idleWaiters: Array<() => void> = [];
   /** Set by shutdown: no more timers, retries or publishes. */
   private closed = false;
+  /** Set while flush waits: removals go out at once. */
+  private flushing = false;
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -100,6 +104,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.publishTimeoutMs = options.outbox?.publishTimeoutMs ?? 5_000;
     this.sweepIntervalMs = options.outbox?.sweepIntervalMs ?? 60_000;
     this.sweepAfterMs = options.outbox?.sweepAfterMs ?? 3_000;
+    // Well inside the lease: a sweep of another replica must not find entries already published.
+    this.removalDelayMs = Math.min(options.outbox?.removalDelayMs ?? 1_000, this.sweepAfterMs / 2);
   }
 
   onApplicationBootstrap(): void {
@@ -147,6 +153,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    */
   async flush(timeoutMs: number): Promise<boolean> {
     this.stopTimers();
+    this.flushing = true;
+    try {
+      return await this.untilIdle(timeoutMs);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async untilIdle(timeoutMs: number): Promise<boolean> {
+    this.startRemoval();
     if (this.sweeping) await this.sweeping.catch(() => undefined);
     if (this.isIdle()) return true;
     let timer: NodeJS.Timeout | undefined;
@@ -212,7 +228,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.failures = 0;
       this.metrics.published.inc({ type: job.entry.type });
       this.metrics.outboxPublishLag.observe((Date.now() - job.entry.createdAt.getTime()) / 1000);
-      this.addConfirmed(job.collection, job.docId, job.entry, REMOVAL_DELAY_MS);
+      this.addConfirmed(job.collection, job.docId, job.entry);
     } catch (err) {
       // Not confirmed: the entry stays in its document and in memory, and is offered again
       // after the back-off (a shut-down relay drops it; the next instance's start sweep has it).
@@ -238,12 +254,44 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (this.waiting.length > 0) this.schedulePump(delay);
   }
 
-  /** Records a confirmed entry for removal; the removal starts after `delayMs` or a full batch. */
+  /**
+   * Hands the removals waiting for one document to its writer, whose next write takes them along
+   * (`$pullAll` in the same update). The writer gives them back with `returnRemovals` unless that
+   * write changed the document. Removals already being sent are not handed out.
+   */
+  takeRemovals(collection: Collection, docId: unknown): OutboxEntry[] {
+    const byDoc = this.confirmed.get(collection);
+    const pending = byDoc?.get(String(docId));
+    if (!byDoc || !pending) return [];
+    byDoc.delete(String(docId));
+    this.confirmedCount -= pending.entries.length;
+    return pending.entries;
+  }
+
+  /** The removals of `takeRemovals` after the writer's write: done, or waiting again. */
+  returnRemovals(
+    collection: Collection,
+    docId: unknown,
+    entries: readonly OutboxEntry[],
+    removed: boolean,
+  ): void {
+    if (removed) {
+      for (const e of entries) this.known.delete(e.id);
+      this.checkIdle();
+      return;
+    }
+    for (const e of entries) this.addConfirmed(collection, docId, e);
+  }
+
+  /**
+   * Records a confirmed entry for removal; the removal starts after `removalDelayMs` (at once while
+   * flushing, REMOVAL_RETRY_MS after a failed removal) or when a batch is full.
+   */
   private addConfirmed(
     collection: Collection,
     docId: unknown,
     entry: OutboxEntry,
-    delayMs: number,
+    retry = false,
   ): void {
     let byDoc = this.confirmed.get(collection);
     if (!byDoc) this.confirmed.set(collection, (byDoc = new Map()));
@@ -252,8 +300,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (pending) pending.entries.push(entry);
     else byDoc.set(key, { docId, entries: [entry] });
     this.confirmedCount++;
-    if (delayMs === REMOVAL_DELAY_MS && this.confirmedCount >= REMOVAL_BATCH) this.startRemoval();
-    else this.removalTimer ??= setTimeout(() => this.startRemoval(), delayMs);
+    if (!retry && this.confirmedCount >= REMOVAL_BATCH) this.startRemoval();
+    else {
+      const delayMs = retry ? REMOVAL_RETRY_MS : this.flushing ? 0 : this.removalDelayMs;
+      this.removalTimer ??= setTimeout(() => this.startRemoval(), delayMs);
+    }
   }
 
   private startRemoval(): void {
@@ -308,8 +359,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         );
         for (const c of left)
           for (const d of c.docs)
-            for (const e of d.entries)
-              this.addConfirmed(c.collection, d.docId, e, REMOVAL_RETRY_MS);
+            for (const e of d.entries) this.addConfirmed(c.collection, d.docId, e, true);
         return false;
       }
     }

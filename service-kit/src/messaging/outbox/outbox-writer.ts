@@ -41,6 +41,11 @@ export class OutboxWriter {
    * refused; no event is written). `update` must not use `$push` on `outbox` itself.
    * The filter and the write are one operation, atomic on the server (decision 0013 for the
    * local FerretDB); a filter with an `_id` equality finds its document through the `_id` index.
+   *
+   * An update that writes no events takes along the removals of the document's published entries
+   * that wait in the relay (`$pullAll` in the same write, decision 0030): they cost no command of
+   * their own. (An update with events cannot: `$push` and `$pullAll` of one array in one update
+   * conflict on MongoDB.)
    */
   async update<T>(
     model: Model<T>,
@@ -52,15 +57,48 @@ export class OutboxWriter {
     const entries = toOutboxEntries(events);
     const push = { ...((update.$push as Record<string, unknown> | undefined) ?? {}) };
     if (OUTBOX_PATH in push) throw new Error('update already pushes to the outbox');
-    const full: UpdateQuery<T> =
-      entries.length > 0
-        ? ({ ...update, $push: { ...push, [OUTBOX_PATH]: { $each: entries } } } as UpdateQuery<T>)
-        : update;
-    const after = (await model
-      .findOneAndUpdate(filter, full, { returnDocument: 'after', upsert: options.upsert ?? false })
+    if (entries.length > 0) {
+      const full = { ...update, $push: { ...push, [OUTBOX_PATH]: { $each: entries } } };
+      const after = await this.findOneAndUpdate(model, filter, full as UpdateQuery<T>, options);
+      if (after) this.relay.kick(model, after);
+      return after;
+    }
+    const docId = filter['_id'];
+    const removals = isPlainId(docId) ? this.relay.takeRemovals(model.collection, docId) : [];
+    if (removals.length === 0) return this.findOneAndUpdate(model, filter, update, options);
+    let after: T | null = null;
+    try {
+      const pull = { ...((update.$pullAll as Record<string, unknown> | undefined) ?? {}) };
+      if (OUTBOX_PATH in pull) throw new Error('update already pulls from the outbox');
+      const full = { ...update, $pullAll: { ...pull, [OUTBOX_PATH]: removals } };
+      after = await this.findOneAndUpdate(model, filter, full as UpdateQuery<T>, options);
+      return after;
+    } finally {
+      this.relay.returnRemovals(model.collection, docId, removals, after !== null);
+    }
+  }
+
+  private async findOneAndUpdate<T>(
+    model: Model<T>,
+    filter: Record<string, unknown>,
+    update: UpdateQuery<T>,
+    options: { upsert?: boolean },
+  ): Promise<T | null> {
+    return (await model
+      .findOneAndUpdate(filter, update, {
+        returnDocument: 'after',
+        upsert: options.upsert ?? false,
+      })
       .lean()
       .exec()) as T | null;
-    if (after && entries.length > 0) this.relay.kick(model, after);
-    return after;
   }
+}
+
+/** An `_id` given as a value, not as a query operator. */
+function isPlainId(id: unknown): boolean {
+  return (
+    typeof id === 'string' ||
+    typeof id === 'number' ||
+    (typeof id === 'object' && id !== null && !Object.keys(id).some((k) => k.startsWith('$')))
+  );
 }

@@ -1,6 +1,7 @@
-// Counts the database commands a service sends on its own MongoDB connection, by command name
-// and collection, through the driver's command monitoring: `monitorCommands=true` in
-// MONGODB_URI makes the client emit `commandStarted` for every command of its pool.
+// Counts the database commands a process sends on one MongoDB connection, by command name and
+// collection, through the driver's command monitoring: `monitorCommands=true` in MONGODB_URI makes
+// the client emit `commandStarted` for every command of its pool. For tests that bound the
+// commands a piece of work costs.
 import type { Connection, mongo } from 'mongoose';
 
 /** The URI with command monitoring switched on (the driver reads it as a client option). */
