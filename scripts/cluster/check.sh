@@ -7,7 +7,8 @@
 #   operators  helm install helm/eventshop-operators with the mirrored upstream charts (CRDs
 #              included) and the operators' local images; MongoDB operator off (no mongod here)
 #   app        helm install helm/eventshop with infra/cluster/values-local.yaml
-#   available  every Deployment and StatefulSet of the release available
+#   available  every Deployment and StatefulSet of the release available, and the broker topology
+#              (vhost, users, permissions, queues, exchanges, bindings) Ready
 #   test       helm test: an order through the ingress, CONFIRMED, its e-mail in Mailpit
 #   disruption orders through the ingress while an order-service pod is deleted and the broker's
 #              pod restarted: all CONFIRMED and mailed, every DLQ empty (scripts/cluster/disruption.mjs)
@@ -225,8 +226,18 @@ available() {
       }
     done
   done
+  # The services serve without the broker (decision 0024); they use it once the topology
+  # operator has declared their users and permissions. Objects it tried while the broker was still
+  # starting wait for its back-off (up to minutes; seen: a Permission retried 164 s later).
+  local topology=(vhosts users permissions topicpermissions queues exchanges bindings.rabbitmq.com) started=$SECONDS
+  if ! kubectl -n "$NS" wait --for=condition=Ready "$(IFS=,; echo "${topology[*]}")" --all \
+    --timeout="$((deadline > SECONDS ? deadline - SECONDS : 1))s"; then
+    kubectl -n "$NS" get "$(IFS=,; echo "${topology[*]}")" \
+      -o custom-columns=OBJECT:.metadata.name,READY:.status.conditions[0].status,WHY:.status.conditions[0].message
+    return 1
+  fi
   kubectl get pods -A -o wide
-  RESULT_NOTE="limit ${AVAILABLE_TIMEOUT}s"
+  RESULT_NOTE="limit ${AVAILABLE_TIMEOUT}s; broker topology Ready after $((SECONDS - started))s more"
 }
 
 # helm test, then the customer e-mail of the test's confirmed order in Mailpit (its API, reached at
@@ -305,6 +316,8 @@ uninstall() {
 mkdir -p "$WORK"
 : >"$CHECK_LOG"
 kubectl get --raw=/readyz >/dev/null 2>&1 || die "no cluster: run scripts/cluster.sh up first"
+# Helm from its Go module, as the chart check installs it (the cluster itself does not need it).
+bash "$ROOT/scripts/k8s-tools.sh" helm
 run images "images into the cluster's containerd" images
 run data "FerretDB and Mailpit (namespace eventshop-data)" data_services
 run ingress "Traefik ingress controller (namespace eventshop-ingress)" ingress

@@ -65,6 +65,7 @@ async function main() {
   let order;
   // Retried with one Idempotency-Key, as a careful client does: a network error or a 502/503/504
   // (a pod just replaced by an upgrade) is tried again until the deadline; it cannot order twice.
+  // A 429 (the customer's rate limit, spent by the 422s above) waits as long as Retry-After says.
   const key = `helm-test-${Date.now()}`;
   for (;;) {
     res = await api(
@@ -78,11 +79,11 @@ async function main() {
       order = res.body;
       break;
     }
-    if (![0, 422, 502, 503, 504].includes(res.status) || Date.now() > deadline)
+    if (![0, 422, 429, 502, 503, 504].includes(res.status) || Date.now() > deadline)
       fail('POST /orders', res);
     if (res.status !== 422)
       console.log(`POST /orders: ${res.status} ${JSON.stringify(res.body)}; again`);
-    await sleep(1000);
+    await sleep(res.status === 429 ? Number(res.retryAfter ?? 1) * 1000 : 1000);
   }
   console.log(`order ${order.id} created: ${order.status}`);
 
