@@ -112,3 +112,25 @@ export class UsageMeter {
     return usage;
   }
 }
+
+/**
+ * Waits until the process has used less than `busyPercent` of a core for `quietS` seconds in a
+ * row, and at least `minS` seconds have passed since `since` (at most `limitS` in all); returns
+ * the seconds waited.
+ */
+export async function untilQuiet(
+  pid: number,
+  { since = performance.now(), minS = 0, busyPercent = 15, quietS = 3, limitS = 180 } = {},
+): Promise<number> {
+  const started = performance.now();
+  let quiet = 0;
+  while (
+    (quiet < quietS || performance.now() - since < minS * 1000) &&
+    performance.now() - started < limitS * 1000
+  ) {
+    const before = cpuSeconds(pid);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    quiet = 100 * (cpuSeconds(pid) - before) < busyPercent ? quiet + 1 : 0;
+  }
+  return (performance.now() - started) / 1000;
+}
