@@ -206,6 +206,18 @@ app() {
     "${extra[@]}"
 }
 
+# topology_ready SECONDS KIND...: every object of these topology kinds Ready within the time;
+# otherwise each object's state and the operator's reason.
+topology_ready() {
+  local timeout=$1 kinds
+  shift
+  kinds=$(IFS=,; echo "$*")
+  kubectl -n "$NS" wait --for=condition=Ready "$kinds" --all --timeout="${timeout}s" && return 0
+  kubectl -n "$NS" get "$kinds" \
+    -o custom-columns=OBJECT:.metadata.name,READY:.status.conditions[0].status,WHY:.status.conditions[0].message
+  return 1
+}
+
 available() {
   local deadline=$((SECONDS + AVAILABLE_TIMEOUT)) kind
   until kubectl -n "$NS" get statefulset -o name 2>/dev/null | grep -q .; do
@@ -229,13 +241,9 @@ available() {
   # The services serve without the broker (decision 0024); they use it once the topology
   # operator has declared their users and permissions. Objects it tried while the broker was still
   # starting wait for its back-off (up to minutes; seen: a Permission retried 164 s later).
-  local topology=(vhosts users permissions topicpermissions queues exchanges bindings.rabbitmq.com) started=$SECONDS
-  if ! kubectl -n "$NS" wait --for=condition=Ready "$(IFS=,; echo "${topology[*]}")" --all \
-    --timeout="$((deadline > SECONDS ? deadline - SECONDS : 1))s"; then
-    kubectl -n "$NS" get "$(IFS=,; echo "${topology[*]}")" \
-      -o custom-columns=OBJECT:.metadata.name,READY:.status.conditions[0].status,WHY:.status.conditions[0].message
-    return 1
-  fi
+  local started=$SECONDS
+  topology_ready "$((deadline > SECONDS ? deadline - SECONDS : 1))" \
+    vhosts users permissions topicpermissions queues exchanges bindings.rabbitmq.com || return 1
   kubectl get pods -A -o wide
   RESULT_NOTE="limit ${AVAILABLE_TIMEOUT}s; broker topology Ready after $((SECONDS - started))s more"
 }
@@ -293,10 +301,7 @@ resources() {
     kubectl -n "$NS" get "$kind" -o custom-columns='NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].status,RECONCILED:.status.conditions[?(@.type=="ReconcileSuccess")].status'
   done
   kubectl -n "$NS" wait --for=condition=ReconcileSuccess rabbitmqcluster --all --timeout=60s
-  kubectl -n "$NS" wait --for=condition=Ready queues --all --timeout=60s
-  kubectl -n "$NS" wait --for=condition=Ready users --all --timeout=60s
-  kubectl -n "$NS" wait --for=condition=Ready permissions --all --timeout=60s
-  kubectl -n "$NS" wait --for=condition=Ready topicpermissions --all --timeout=60s
+  topology_ready 60 queues users permissions topicpermissions
   RESULT_NOTE="$(kubectl -n "$NS" get queues,users,permissions,topicpermissions -o name | wc -l) topology objects Ready"
 }
 
