@@ -521,7 +521,7 @@ async function main(): Promise<void> {
           const more = before.orders * (config.dataFactor - 1);
           log(
             `data ×${config.dataFactor}: stopping order and inventory; writing products ` +
-              `${config.products}..${target - 1} and ${more} confirmed orders with reservations and holds`,
+              `${config.products}..${target - 1} and ${more} confirmed orders with their reservations (units committed on the products)`,
           );
           const envs = await reliable.stop(services);
           await reliable.seedData(envs, { from: config.products, to: target }, more);

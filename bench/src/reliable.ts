@@ -215,8 +215,9 @@ export class ReliableSystem {
   /**
    * Grows the data as months of use would have: products `products.from`..`to`-1 in the inventory
    * (plenty of stock) and in the order service's catalog copy, then `orders` orders CONFIRMED long
-   * ago (one line of quantity 1 on a random product), each with its reservation and the product's
-   * hold, as the saga leaves them. Order and inventory must be stopped: they own these databases,
+   * ago (one line of quantity 1 on a random product), each with its reservation, and the units
+   * committed on the product, as the saga leaves a confirmed order (decision 0015: the hold is
+   * gone, the units left the stock on hand). Order and inventory must be stopped: they own these databases,
    * and each database has one writing process. `envs` are their environments.
    */
   async seedData(
@@ -271,7 +272,7 @@ export class ReliableSystem {
         for (let done = 0; done < orders; done += BATCH) {
           const orderDocs: Document[] = [];
           const reservations: Document[] = [];
-          const holds = new Map<string, string[]>();
+          const sold = new Map<string, number>();
           for (let i = 0; i < Math.min(BATCH, orders - done); i++) {
             const id = randomUUID();
             const sku = skuOf(Math.floor(Math.random() * this.products));
@@ -297,21 +298,14 @@ export class ReliableSystem {
               updatedAt: at,
               outbox: [],
             });
-            holds.set(sku, [...(holds.get(sku) ?? []), id]);
+            sold.set(sku, (sold.get(sku) ?? 0) + 1);
           }
           await order.collection('orders').insertMany(orderDocs as never[]);
           await inventory.collection('reservations').insertMany(reservations as never[]);
-          for (const [sku, ids] of holds) {
-            await inventory.collection('products').updateOne(
-              { _id: sku as never },
-              {
-                $push: {
-                  holds: { $each: ids.map((orderId) => ({ orderId, quantity: 1 })) },
-                  holders: { $each: ids },
-                } as never,
-                $inc: { onHand: ids.length, reserved: ids.length },
-              },
-            );
+          for (const [sku, units] of sold) {
+            await inventory
+              .collection('products')
+              .updateOne({ _id: sku as never }, { $inc: { onHand: -units, available: -units } });
           }
         }
       },

@@ -42,7 +42,7 @@ export {
   type WithOutbox,
 } from './messaging/outbox/outbox.schema';
 export { OutboxWriter } from './messaging/outbox/outbox-writer';
-export { OutboxRelay } from './messaging/outbox/outbox-relay';
+export { OutboxRelay, safetySweepIntervalMs } from './messaging/outbox/outbox-relay';
 
 // Group commit: concurrent inserts into one collection as one command
 export { InsertBatcher, type InsertTarget } from './persistence/group-commit';

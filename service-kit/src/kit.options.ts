@@ -10,7 +10,8 @@ export interface OutboxOptions {
   readonly publishTimeoutMs?: number;
   /**
    * How often the relay reads the outbox collections for entries left behind, as a safety net
-   * (default 60 s). It also reads them at start; entries it was kicked for are kept in memory.
+   * (default 60 s; 5 min on FerretDB, where that read scans every document of each collection).
+   * It also reads them at start; entries it was kicked for are kept in memory.
    */
   readonly sweepIntervalMs?: number;
   /**

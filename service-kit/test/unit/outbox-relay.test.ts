@@ -7,6 +7,7 @@ import { Schema, type Collection, type Connection } from 'mongoose';
 import {
   MetricsService,
   OutboxRelay,
+  safetySweepIntervalMs,
   toOutboxEntries,
   withOutbox,
   type OutboxEntry,
@@ -200,4 +201,14 @@ test('the start sweep publishes what a crash left, and looks once more when a yo
   } finally {
     relay.onApplicationShutdown();
   }
+});
+
+test('the safety-net sweep runs every minute on MongoDB, every 5 minutes on FerretDB (a scan there)', () => {
+  assert.equal(safetySweepIntervalMs(undefined, {}), 60_000);
+  assert.equal(safetySweepIntervalMs({}, { ferretdbVersion: 'v1.24.2+atomic-writes' }), 300_000);
+  assert.equal(
+    safetySweepIntervalMs({ sweepIntervalMs: 10_000 }, { ferretdbVersion: 'v1.24.2' }),
+    10_000,
+    'a configured interval applies on every server',
+  );
 });

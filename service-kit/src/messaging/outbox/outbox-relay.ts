@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Collection, Connection, Model } from 'mongoose';
-import { KIT_OPTIONS, type KitOptions } from '../../kit.options';
+import { KIT_OPTIONS, type KitOptions, type OutboxOptions } from '../../kit.options';
+import { describeMongoServer, type MongoServerInfo } from '../../persistence/mongo-server';
 import { MessagingMetrics } from '../../metrics/messaging-metrics';
 import { Publisher } from '../publisher';
 import { canonicalEntry, hasOutbox, OUTBOX_PATH, type OutboxEntry } from './outbox.schema';
@@ -41,6 +42,19 @@ const MAX_UPDATES_PER_COMMAND = 25;
 const SWEEP_LIMIT = 1_000;
 
 /**
+ * How often the safety-net sweep runs: `outbox.sweepIntervalMs` if set, else every minute where
+ * its query is served by the `outbox.createdAt` index (MongoDB) and every 5 minutes on FerretDB,
+ * where it reads every document of every outbox collection (a cost that grows with the data:
+ * ~4 s of the server's CPU at 30,000 orders, decision 0031).
+ */
+export function safetySweepIntervalMs(
+  options: OutboxOptions | undefined,
+  server: MongoServerInfo,
+): number {
+  return options?.sweepIntervalMs ?? (server.ferretdbVersion === undefined ? 60_000 : 300_000);
+}
+
+/**
  * Publishes outbox entries of every collection whose schema embeds the kit's outbox.
  *
  * - Right after a write (`kick` with the written document). Every entry the relay was kicked
@@ -49,7 +63,7 @@ const SWEEP_LIMIT = 1_000;
  *   the database (on FerretDB any query but one by `_id` scans the whole collection).
  * - A sweep reads the outbox collections for entries older than `sweepAfterMs`, the lease of
  *   the writer's own relay (left by a crash, a previous instance or another one): at start and
- *   once more a lease later, every `sweepIntervalMs` as a safety net, and when the in-memory
+ *   once more a lease later, periodically as a safety net (`safetySweepIntervalMs`), and when the in-memory
  *   queue overflowed or a sweep hit its limit. Its query asks only for documents with an entry
  *   past the lease (decision 0019).
  * - With publisher confirms and a WINDOW of publishes in flight (confirming each before the next
@@ -66,7 +80,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly log = new Logger(OutboxRelay.name);
   private readonly window: number;
   private readonly publishTimeoutMs: number;
-  private readonly sweepIntervalMs: number;
   private readonly sweepAfterMs: number;
   private readonly removalDelayMs: number;
 
@@ -93,6 +106,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private closed = false;
   /** Set while flush waits: removals go out at once. */
   private flushing = false;
+  /** Set by flush and shutdown: no timer starts again. */
+  private timersStopped = false;
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -102,7 +117,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   ) {
     this.window = options.outbox?.window ?? 100;
     this.publishTimeoutMs = options.outbox?.publishTimeoutMs ?? 5_000;
-    this.sweepIntervalMs = options.outbox?.sweepIntervalMs ?? 60_000;
     this.sweepAfterMs = options.outbox?.sweepAfterMs ?? 3_000;
     // Well inside the lease: a sweep of another replica must not find entries already published.
     this.removalDelayMs = Math.min(options.outbox?.removalDelayMs ?? 1_000, this.sweepAfterMs / 2);
@@ -116,7 +130,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       `relaying outboxes of ${this.collections.map((c) => c.collectionName).join(', ')}`,
     );
     void this.sweep(true); // what a crash or a previous instance left behind
-    this.sweepTimer = setInterval(() => void this.sweep(), this.sweepIntervalMs);
+    void this.startSafetySweeps();
+  }
+
+  private async startSafetySweeps(): Promise<void> {
+    // Not knowing the server (the database is down at start), the shorter interval.
+    const server = await describeMongoServer(this.connection).catch(() => ({}));
+    if (this.timersStopped || this.sweepTimer) return;
+    const intervalMs = safetySweepIntervalMs(this.options.outbox, server);
+    this.log.log(`safety-net sweep every ${Math.round(intervalMs / 1000)} s`);
+    this.sweepTimer = setInterval(() => void this.sweep(), intervalMs);
     this.sweepTimer.unref();
   }
 
@@ -180,6 +203,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private stopTimers(): void {
+    this.timersStopped = true;
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
     clearTimeout(this.recheckTimer);
