@@ -84,7 +84,7 @@ images-smoke: infra-up ## run each service image as Kubernetes does (non-root, r
 	@bash scripts/service-images.sh smoke
 
 .PHONY: bench
-bench: infra-up ## benchmark POST /orders and the saga against three baselines; results in bench/results (about 6 min; BENCH_STEPS, BENCH_DURATION)
+bench: infra-up ## benchmark POST /orders and the saga against three baselines; results in bench/results (about 14 min; BENCH_STEPS, BENCH_DURATION)
 	@bash bench/run.sh
 
 .PHONY: cluster-up cluster-down cluster-status cluster-check cluster-skaffold

@@ -30,5 +30,5 @@ prepare bench dist/main.js
 if [[ -z ${MONGODB_URI:-} || -z ${AMQP_URL:-} || -z ${RABBITMQ_MANAGEMENT_URL:-} ]]; then
   while IFS= read -r line; do export "${line?}"; done < <(bash "$ROOT/scripts/infra.sh" env)
 fi
-step "benchmark (about 12 minutes; progress below)"
+step "benchmark (about 14 minutes; progress below)"
 cd "$ROOT/bench" && exec node dist/main.js
