@@ -57,7 +57,8 @@ function line(s: StepResult): string {
   );
 }
 
-/** When the services' start-up sweeps have run once (order-service's first pass: 30 s with the bench's 10 m timeout). */
+/** When the services' start-up sweeps have run once (order-service's first pass: 30 s with a
+ * 10 m pending timeout, the bench's). */
 const SWEEPS_FIRST_PASS_S = 35;
 
 function infraPids(infra: { amqpUrl: string; mongoUri: string }): [string, number][] {

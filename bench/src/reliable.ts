@@ -217,8 +217,8 @@ export class ReliableSystem {
    * (plenty of stock) and in the order service's catalog copy, then `orders` orders CONFIRMED long
    * ago (one line of quantity 1 on a random product), each with its reservation, and the units
    * committed on the product, as the saga leaves a confirmed order (decision 0015: the hold is
-   * gone, the units left the stock on hand). Order and inventory must be stopped: they own these databases,
-   * and each database has one writing process. `envs` are their environments.
+   * gone, the units left the stock on hand). Order and inventory must be stopped: they own these
+   * databases, and each database has one writing process. `envs` are their environments.
    */
   async seedData(
     envs: Map<ServiceName, Record<string, string>>,

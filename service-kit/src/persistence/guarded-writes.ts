@@ -1,5 +1,5 @@
 import { mongo, type Connection, type Model } from 'mongoose';
-import { describeMongoServer, type MongoServerInfo } from './mongo-server';
+import { describeMongoServer } from './mongo-server';
 
 /** A MongoDB query on one document's fields, without `_id` (that is the helper's own argument). */
 export type Guard = Record<string, unknown>;
@@ -22,8 +22,6 @@ export interface GuardedUpdateResult {
 
 export type DocumentId = string | mongo.ObjectId | number;
 
-const serverByConnection = new WeakMap<Connection, Promise<MongoServerInfo>>();
-
 /**
  * Conditional single-document writes by `_id`: `findOneAndUpdate`, `updateOne` and `deleteOne`
  * of the document with this `_id` only if it satisfies `guard`, as one operation with the filter
@@ -39,14 +37,7 @@ export class GuardedWrites {
    * `_id` equality (asked once per connection): callers may avoid such queries on busy timers.
    */
   async onFerretDb(): Promise<boolean> {
-    let server = serverByConnection.get(this.connection);
-    if (!server) {
-      server = describeMongoServer(this.connection);
-      serverByConnection.set(this.connection, server);
-      // A failed probe (database down) is asked again by the next call.
-      server.catch(() => serverByConnection.delete(this.connection));
-    }
-    return (await server).ferretdbVersion !== undefined;
+    return (await describeMongoServer(this.connection)).ferretdbVersion !== undefined;
   }
 
   /** The document after the update, or `null` when the guard refused (or none has this `_id`). */

@@ -13,7 +13,23 @@ export interface MongoServerInfo {
  */
 export const ATOMIC_FERRETDB_TAG = '+atomic-writes';
 
-export async function describeMongoServer(connection: Connection): Promise<MongoServerInfo> {
+const serverByConnection = new WeakMap<Connection, Promise<MongoServerInfo>>();
+
+/**
+ * What the server is, asked once per connection (`buildInfo`) and shared by every caller; a
+ * failed probe (database down) is asked again by the next call.
+ */
+export function describeMongoServer(connection: Connection): Promise<MongoServerInfo> {
+  let server = serverByConnection.get(connection);
+  if (!server) {
+    server = probe(connection);
+    serverByConnection.set(connection, server);
+    server.catch(() => serverByConnection.delete(connection));
+  }
+  return server;
+}
+
+async function probe(connection: Connection): Promise<MongoServerInfo> {
   if (connection.readyState !== 1) await connection.asPromise();
   const db = connection.db;
   if (!db) throw new Error('the MongoDB connection is not open');

@@ -63,9 +63,9 @@ export function safetySweepIntervalMs(
  *   the database (on FerretDB any query but one by `_id` scans the whole collection).
  * - A sweep reads the outbox collections for entries older than `sweepAfterMs`, the lease of
  *   the writer's own relay (left by a crash, a previous instance or another one): at start and
- *   once more a lease later, periodically as a safety net (`safetySweepIntervalMs`), and when the in-memory
- *   queue overflowed or a sweep hit its limit. Its query asks only for documents with an entry
- *   past the lease (decision 0019).
+ *   once more a lease later, periodically as a safety net (`safetySweepIntervalMs`), and when
+ *   the in-memory queue overflowed or a sweep hit its limit. Its query asks only for documents
+ *   with an entry past the lease (decision 0019).
  * - With publisher confirms and a WINDOW of publishes in flight (confirming each before the next
  *   caps throughput at ~0.8k msg/s here; a window of 100 gives ~9k/s).
  * - An entry is removed with `$pullAll` of the exact entry only after its confirm, in batches
