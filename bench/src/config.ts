@@ -25,6 +25,7 @@ export interface BenchConfig {
 
 export const PARTS = [
   'http',
+  'dbops',
   'driver',
   'reliable',
   'profile',

@@ -9,6 +9,7 @@ import type { Document } from 'mongodb';
 import { Child } from './child';
 import { parseConfig, withPool, type BenchConfig } from './config';
 import { driverInsertStep } from './baselines/driver-insert';
+import { measureDbOperations } from './baselines/db-operations';
 import { DbCommandCounter } from './db-commands';
 import { ferretDbDurability } from './durability';
 import { brokerBacklog } from './broker-backlog';
@@ -21,7 +22,7 @@ import { ReliableSystem } from './reliable';
 import type { ServiceName } from '@eventshop/e2e/dist/index.js';
 import { evaluateTargets, peak, rampSteps, stepTable, targetTable } from './report';
 import { writeResults } from './write-results';
-import type { ProfileSummary, RunResult, StepResult } from './result';
+import type { DbOperationCost, ProfileSummary, RunResult, StepResult } from './result';
 import { cloudEvents, nestPackets, SagaTap } from './saga-tap';
 import { SmtpSink } from './smtp-sink';
 import { spikeSteps } from './spike';
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
   mkdirSync(WORK_DIR, { recursive: true });
   const steps: StepResult[] = [];
   const profiles: ProfileSummary[] = [];
+  const dbOperations: DbOperationCost[] = [];
   const databasePid = pidListeningOn(
     Number(new URL(infra.mongoUri.replace(/^mongodb:/, 'http:')).port || 27017),
   );
@@ -188,6 +190,30 @@ async function main(): Promise<void> {
       }
     } catch (err) {
       failed('http', err);
+    }
+  }
+
+  // (a') what each kind of database operation costs the database, nothing else running
+  if (config.parts.has('dbops')) {
+    try {
+      if (databasePid === undefined) throw new Error('no process listens on the database port');
+      log('database cost per operation kind');
+      dbOperations.push(
+        ...(await measureDbOperations({
+          mongoUri: infra.mongoUri,
+          database: `bench_${Date.now()}_dbops`,
+          databasePid,
+          connections: config.roundConnections,
+          count: 2000,
+        })),
+      );
+      for (const c of dbOperations) {
+        log(
+          `  ${c.operation}: ${c.perS.toFixed(0)}/s, ${c.dbCpuMs.toFixed(2)} database CPU-ms each`,
+        );
+      }
+    } catch (err) {
+      failed('dbops', err);
     }
   }
 
@@ -426,16 +452,16 @@ async function main(): Promise<void> {
           for (const connections of config.steps) await driverStep('ramp', connections);
         }
 
-        // A CPU profile of order and inventory at the peak concurrency
+        // A CPU profile of the three services at the peak concurrency
         if (peakStep && config.parts.has('profile')) {
-          log('restarting order and inventory with --cpu-prof');
-          const dirs = {
-            order: join(WORK_DIR, `profile-${runId}-order`),
-            inventory: join(WORK_DIR, `profile-${runId}-inventory`),
-          };
-          const envs = await reliable.stop(['order-service', 'inventory-service']);
+          const services = ['order-service', 'inventory-service', 'notification-service'] as const;
+          log('restarting the services with --cpu-prof');
+          const dirs = new Map(
+            services.map((name) => [name, join(WORK_DIR, `profile-${runId}-${name}`)] as const),
+          );
+          const envs = await reliable.stop([...services]);
           await reliable.startAgain(envs, (name) => ({
-            NODE_OPTIONS: `${tapRequire} --cpu-prof --cpu-prof-dir=${name === 'order-service' ? dirs.order : dirs.inventory}`,
+            NODE_OPTIONS: `${tapRequire} --cpu-prof --cpu-prof-dir=${dirs.get(name as (typeof services)[number]) ?? WORK_DIR}`,
           }));
           const step = await sagaStep(
             { pipeline: 'reliable', kind: 'profile', connections: peakStep.connections },
@@ -449,11 +475,8 @@ async function main(): Promise<void> {
           );
           steps.push(step);
           log(line(step));
-          await reliable.stop(['order-service', 'inventory-service']);
-          for (const [service, dir] of [
-            ['order-service', dirs.order],
-            ['inventory-service', dirs.inventory],
-          ] as const) {
+          await reliable.stop([...services]);
+          for (const [service, dir] of dirs) {
             const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
             if (!file) continue;
             const summary = summarizeProfile(
@@ -572,6 +595,7 @@ async function main(): Promise<void> {
     durability,
     steps,
     profiles,
+    dbOperations,
     notes,
   };
   await writeResults(run, RESULTS_DIR, PACKAGE_DIR, log);

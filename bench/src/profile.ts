@@ -1,4 +1,5 @@
-// Summary of a V8 CPU profile (`node --cpu-prof`): the functions with the most self time.
+// Summary of a V8 CPU profile (`node --cpu-prof`): the functions with the most self time, and the
+// self time by package.
 import type { ProfileEntry, ProfileSummary } from './result';
 
 export interface CpuProfile {
@@ -36,6 +37,22 @@ export function shortLocation(url: string, lineNumber: number): string {
   return path.split('/').slice(-3).join('/') + line;
 }
 
+/**
+ * The package a frame belongs to (`mongodb`, `@nestjs/core`), `service` for the process's own code,
+ * or undefined for Node's builtins, native frames and the bench's preloaded counter (db-tap.js):
+ * they count to the code that called them.
+ */
+export function packageOf(url: string): string | undefined {
+  if (url === '' || url.startsWith('node:')) return undefined;
+  // the bench's own counter wraps Socket#write in every process: the write belongs to its caller
+  if (url.endsWith('/db-tap.js')) return undefined;
+  const at = url.lastIndexOf('node_modules/');
+  if (at < 0) return 'service';
+  // nested node_modules: the innermost package owns the frame
+  const [first = '', second = ''] = url.slice(at + 'node_modules/'.length).split('/');
+  return first.startsWith('@') ? `${first}/${second}` : first;
+}
+
 /** Self time per function; with a window, only the samples taken in it (the load, not the start). */
 export function summarizeProfile(
   service: string,
@@ -61,6 +78,16 @@ export function summarizeProfile(
     string,
     { functionName: string; location: string; us: number; callers: Map<string, number> }
   >();
+  const owners = new Map<string, number>();
+  const ownerOf = (id: number): string => {
+    const { functionName, url } = nodeById.get(id)!.callFrame;
+    if (functionName === '(garbage collector)' || functionName === '(program)') return functionName;
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const owner = packageOf(nodeById.get(at)!.callFrame.url);
+      if (owner) return owner;
+    }
+    return url.startsWith('node:') ? 'node' : functionName || '(native)';
+  };
   let idle = 0;
   for (const node of profile.nodes) {
     const us = byNode.get(node.id) ?? 0;
@@ -70,6 +97,8 @@ export function summarizeProfile(
       idle += us;
       continue;
     }
+    const owner = ownerOf(node.id);
+    owners.set(owner, (owners.get(owner) ?? 0) + us);
     const location = shortLocation(url, lineNumber);
     const name = functionName || '(anonymous)';
     const key = `${name}@${location}`;
@@ -104,5 +133,13 @@ export function summarizeProfile(
     sampledMs: total / 1000,
     idlePercent: total > 0 ? (100 * idle) / total : 0,
     top: entries,
+    byPackage: [...owners]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([name, us]) => ({
+        name,
+        selfMs: us / 1000,
+        selfPercent: busy > 0 ? (100 * us) / busy : 0,
+      })),
   };
 }

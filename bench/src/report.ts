@@ -487,6 +487,20 @@ export function markdownReport(run: RunResult): string {
   lines.push('', '## Busiest processes at each peak', '');
   lines.push(...busiestAtPeaks(run).map((b) => `- ${b}`));
   lines.push('', '## Steps', '', stepTable(run.steps), '');
+  if (run.dbOperations && run.dbOperations.length > 0) {
+    lines.push(
+      '## Database cost per operation kind',
+      '',
+      `Each kind alone (${run.settings['BENCH_ROUND_CONNECTIONS'] as number} concurrent callers) before the system starts: the database process's CPU per operation, per document or statement of a batch. On FerretDB every changed document is a commit of its own, in a batch too; a batch of inserts shares one.`,
+      '',
+      '| operation | per s | database CPU-ms each |',
+      '| --- | ---: | ---: |',
+      ...run.dbOperations.map(
+        (c) => `| ${c.operation} | ${num(c.perS)} | ${c.dbCpuMs.toFixed(2)} |`,
+      ),
+      '',
+    );
+  }
   for (const p of run.profiles) {
     lines.push(
       `## Profile: ${p.service}`,
@@ -501,6 +515,16 @@ export function markdownReport(run: RunResult): string {
       ),
       '',
     );
+    if (p.byPackage && p.byPackage.length > 0) {
+      lines.push(
+        "Self time by package (Node's builtins, socket writes included, count to the package that called them; `service` is the service's own code):",
+        '',
+        '| package | self ms | self % |',
+        '| --- | ---: | ---: |',
+        ...p.byPackage.map((b) => `| ${b.name} | ${num(b.selfMs)} | ${b.selfPercent.toFixed(1)} |`),
+        '',
+      );
+    }
   }
   if (run.notes.length > 0) {
     lines.push('## Notes', '', ...run.notes.map((n) => `- ${n}`), '');

@@ -105,6 +105,16 @@ export interface ProfileSummary {
   /** Share of samples in which the process was idle (waiting for I/O). */
   readonly idlePercent: number;
   readonly top: readonly ProfileEntry[];
+  /** Self time by package; Node's builtins count to the package (or service code) that called them. */
+  readonly byPackage?: readonly { name: string; selfMs: number; selfPercent: number }[];
+}
+
+/** What one operation of a kind costs the database (the dbops part). */
+export interface DbOperationCost {
+  readonly operation: string;
+  readonly perS: number;
+  /** The database process's CPU-ms per operation (per document or statement of a batch). */
+  readonly dbCpuMs: number;
 }
 
 export interface RunResult {
@@ -121,5 +131,7 @@ export interface RunResult {
   readonly durability?: string;
   readonly steps: readonly StepResult[];
   readonly profiles: readonly ProfileSummary[];
+  /** The database's CPU per operation of each kind (the dbops part). */
+  readonly dbOperations?: readonly DbOperationCost[];
   readonly notes: readonly string[];
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { shortLocation, summarizeProfile, type CpuProfile } from '../src/profile';
+import { packageOf, shortLocation, summarizeProfile, type CpuProfile } from '../src/profile';
 
 const frame = (functionName: string, url: string, lineNumber = 0) => ({
   functionName,
@@ -63,6 +63,38 @@ describe('CPU profile summary', () => {
         ['handle', 1],
       ],
     );
+  });
+
+  test('self time by package: builtins and native frames count to the package that called them', () => {
+    const withBuiltins: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)', ''), children: [2, 3, 6] },
+        { id: 2, callFrame: frame('(garbage collector)', '') },
+        {
+          id: 3,
+          children: [4],
+          callFrame: frame('write', 'file:///srv/app/node_modules/@x/y/node_modules/mongodb/a.js'),
+        },
+        { id: 4, children: [5], callFrame: frame('writeGeneric', 'node:internal/stream_base') },
+        { id: 5, callFrame: frame('writeBuffer', '') },
+        { id: 6, callFrame: frame('handle', 'file:///srv/app/order-service/dist/h.js') },
+      ],
+      startTime: 0,
+      samples: [2, 3, 4, 5, 5, 6],
+      timeDeltas: [1000, 1000, 1000, 1000, 1000, 1000],
+    };
+    const s = summarizeProfile('x', withBuiltins);
+    assert.deepEqual(
+      s.byPackage?.map((b) => [b.name, b.selfMs]),
+      [
+        ['mongodb', 4],
+        ['(garbage collector)', 1],
+        ['service', 1],
+      ],
+    );
+    assert.equal(packageOf('file:///a/node_modules/@nestjs/core/x.js'), '@nestjs/core');
+    assert.equal(packageOf('node:fs'), undefined);
+    assert.equal(packageOf('file:///srv/bench/dist/db-tap.js'), undefined);
   });
 
   test('locations carry no machine paths', () => {
