@@ -454,14 +454,16 @@ async function main(): Promise<void> {
 
         // A CPU profile of the three services at the peak concurrency
         if (peakStep && config.parts.has('profile')) {
-          const services = ['order-service', 'inventory-service', 'notification-service'] as const;
+          const services: ServiceName[] = [
+            'order-service',
+            'inventory-service',
+            'notification-service',
+          ];
           log('restarting the services with --cpu-prof');
-          const dirs = new Map(
-            services.map((name) => [name, join(WORK_DIR, `profile-${runId}-${name}`)] as const),
-          );
-          const envs = await reliable.stop([...services]);
+          const dirOf = (name: ServiceName) => join(WORK_DIR, `profile-${runId}-${name}`);
+          const envs = await reliable.stop(services);
           await reliable.startAgain(envs, (name) => ({
-            NODE_OPTIONS: `${tapRequire} --cpu-prof --cpu-prof-dir=${dirs.get(name as (typeof services)[number]) ?? WORK_DIR}`,
+            NODE_OPTIONS: `${tapRequire} --cpu-prof --cpu-prof-dir=${dirOf(name)}`,
           }));
           const step = await sagaStep(
             { pipeline: 'reliable', kind: 'profile', connections: peakStep.connections },
@@ -475,8 +477,9 @@ async function main(): Promise<void> {
           );
           steps.push(step);
           log(line(step));
-          await reliable.stop([...services]);
-          for (const [service, dir] of dirs) {
+          await reliable.stop(services);
+          for (const service of services) {
+            const dir = dirOf(service);
             const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
             if (!file) continue;
             const summary = summarizeProfile(
