@@ -34,15 +34,19 @@ ensure_go_tool() { # name module version
 # The copy gets the patches in infra/ferretdb/, in order (each names its upstream file and
 # function): lookups by `_id` use the `_id` index (decision 0010), so does an `_id` equality with
 # other conditions (0014), and update, findAndModify and delete are atomic per document across
-# connections (0013). A patch that does not apply exactly stops the build. The version reads
-# v1.24.2+atomic-writes: the services refuse a FerretDB without it on more than one connection.
+# connections (0013); update and findAndModify end their read before they write, which lets the
+# WAL restart, and a release build does not track resources (0033). A patch that does not apply
+# exactly stops the build. The version reads v1.24.2+atomic-writes: the services refuse a FerretDB
+# without it on more than one connection. The build's marker also names the patches' checksum,
+# so a changed or added patch rebuilds it.
 FERRETDB_BUILD=$FERRETDB_VERSION+atomic-writes
+FERRETDB_MARKER=.ferretdb-$FERRETDB_BUILD-$(cat "$ROOT"/infra/ferretdb/*.patch | sha256sum | cut -c1-12)
 apply_in() { # dir git-apply-args...: the ceiling stops git from using a repository around dir
   (cd "$1" && GIT_CEILING_DIRECTORIES=${1%/*} git apply "${@:2}")
 }
 ensure_ferretdb() {
   local version=$FERRETDB_VERSION
-  if [[ -x "$TOOLS/bin/ferretdb" && -f "$TOOLS/bin/.ferretdb-$FERRETDB_BUILD" ]]; then return; fi
+  if [[ -x "$TOOLS/bin/ferretdb" && -f "$TOOLS/bin/$FERRETDB_MARKER" ]]; then return; fi
   command -v go >/dev/null || die "ferretdb needs Go to build"
   step "building ferretdb $FERRETDB_BUILD (Go module with the patches in infra/ferretdb/)"
   local src tmp patch err
@@ -61,7 +65,7 @@ ensure_ferretdb() {
   mv -f "$tmp/ferretdb.bin" "$TOOLS/bin/ferretdb" # a running server keeps its old file
   rm -rf "$tmp"
   rm -f "$TOOLS/bin"/.ferretdb-*
-  touch "$TOOLS/bin/.ferretdb-$FERRETDB_BUILD"
+  touch "$TOOLS/bin/$FERRETDB_MARKER"
 }
 
 ensure_verdaccio() {
