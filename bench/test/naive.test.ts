@@ -5,6 +5,36 @@ import { commandsByKind } from '../src/db-commands';
 import { commandOf } from '../src/db-tap';
 import { durabilityOf } from '../src/durability';
 import { AUDIENCE, ISSUER, signHs256, verifyHs256 } from '../src/naive/hs256';
+import { orderConfirmedMail } from '../src/naive/order-mail';
+
+describe('the equal-work naive pipeline’s confirmation e-mail', () => {
+  const order = {
+    orderId: 'order-1',
+    email: 'a<b>@x.test',
+    lines: [
+      { sku: 'SKU-1', quantity: 2, unitPriceMinor: 1250 },
+      { sku: 'SKU-<2>', quantity: 1, unitPriceMinor: 99 },
+    ],
+    totalMinor: 2599,
+  };
+
+  test('has the lines and the total in its text and HTML parts', () => {
+    const mail = orderConfirmedMail(order);
+    assert.equal(mail.to, order.email);
+    assert.match(mail.messageId, /^<[0-9a-f-]+@naive\.bench>$/);
+    assert.match(mail.text, /2 x SKU-1 at €12\.50 = €25\.00/);
+    assert.match(mail.text, /Total: €25\.99/);
+    assert.match(mail.html, /<td><code>SKU-1<\/code><\/td><td align="right">2<\/td>/);
+    assert.match(mail.html, /<th align="right">€25\.99<\/th>/);
+  });
+
+  test('escapes what comes from the order in its HTML part', () => {
+    const { html } = orderConfirmedMail(order);
+    assert.match(html, /<code>SKU-&lt;2&gt;<\/code>/);
+    assert.match(html, /sent to a&lt;b&gt;@x\.test/);
+    assert.doesNotMatch(html, /SKU-<2>|a<b>/);
+  });
+});
 
 describe('the equal-work naive pipeline’s token check', () => {
   const claims = { sub: 'u1', iss: ISSUER, aud: AUDIENCE, exp: 2_000, email: 'u1@x.test' };

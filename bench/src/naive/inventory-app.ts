@@ -25,7 +25,8 @@ class ReserveController {
       orderId: string;
       createdAt: number;
       email?: string;
-      lines: { sku: string; quantity: number }[];
+      lines: { sku: string; quantity: number; unitPriceMinor: number }[];
+      totalMinor: number;
     },
   ) {
     const products = this.db.collection<{ _id: string; available: number }>('products');
@@ -41,6 +42,9 @@ class ReserveController {
       orderId: data.orderId,
       createdAt: data.createdAt,
       email: data.email,
+      // what the confirmation e-mail shows, passed along as the reliable events carry it
+      lines: data.lines,
+      totalMinor: data.totalMinor,
     });
   }
 }

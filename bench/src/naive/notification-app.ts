@@ -1,25 +1,48 @@
-// The equal-work naive pipeline's notification app: on order.confirmed it sends the customer one
-// e-mail, as the notification service does. No record of what was sent: a redelivery mails twice.
+// The equal-work naive pipeline's notification app: on order.confirmed it sends the customer the
+// notification service's confirmation e-mail (text and HTML, through nodemailer's pooled SMTP
+// transport, as the service sends it). No record of what was sent: a redelivery mails twice.
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload, type MicroserviceOptions } from '@nestjs/microservices';
+import { createTransport } from 'nodemailer';
 import { naiveEnv, rmq } from './naive-env';
-import { sendMail } from './smtp-send';
+import { orderConfirmedMail, type PricedLine } from './order-mail';
 
 const env = naiveEnv();
+const transport = env.smtpUrl
+  ? createTransport({ url: env.smtpUrl, pool: true, maxConnections: 2 } as Parameters<
+      typeof createTransport
+    >[0])
+  : undefined;
 
 @Controller()
 class NotifyController {
   @EventPattern('order.confirmed')
-  async confirmed(@Payload() data: { orderId: string; email?: string }) {
-    if (!data.email || !env.smtpUrl) return;
-    await sendMail(env.smtpUrl, {
-      from: 'orders@naive.bench',
-      to: data.email,
-      subject: `Your order ${data.orderId} is confirmed`,
-      text: `Hello,\n\nyour order ${data.orderId} is confirmed.\n`,
-    }).catch((err: unknown) => console.error(`mail for ${data.orderId}: ${String(err)}`));
+  async confirmed(
+    @Payload()
+    data: {
+      orderId: string;
+      email?: string;
+      lines?: PricedLine[];
+      totalMinor?: number;
+    },
+  ) {
+    if (!data.email || !transport) return;
+    const mail = orderConfirmedMail({
+      orderId: data.orderId,
+      email: data.email,
+      lines: data.lines ?? [],
+      totalMinor: data.totalMinor ?? 0,
+    });
+    await transport
+      .sendMail({
+        from: 'orders@naive.bench',
+        ...mail,
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      })
+      .catch((err: unknown) => console.error(`mail for ${data.orderId}: ${String(err)}`));
   }
 }
 

@@ -58,7 +58,7 @@ class OrdersController {
       status: 'PENDING',
       createdAt: new Date(createdAt),
     });
-    this.events.emit('order.created', { orderId: id, createdAt, lines: body.items, email });
+    this.events.emit('order.created', { orderId: id, createdAt, lines, totalMinor, email });
     return { id, status: 'PENDING', totalMinor };
   }
 
