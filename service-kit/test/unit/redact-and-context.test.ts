@@ -28,6 +28,17 @@ test('passwords in URIs are redacted wherever they appear', () => {
   assert.equal(deep.err.message, 'amqps://u:***@h down');
 });
 
+test('redaction copies only what it changes and never mutates the logged object', () => {
+  const clean = { req: { method: 'POST', url: '/orders' }, res: { statusCode: 201 }, ms: 3 };
+  assert.equal(redactDeep(clean), clean, 'nothing to redact: the same object');
+  const logged = { req: clean.req, uris: ['http://x', 'amqp://u:p@h'] };
+  const out = redactDeep(logged) as typeof logged;
+  assert.notEqual(out, logged);
+  assert.equal(out.req, clean.req, 'an untouched branch is shared');
+  assert.deepEqual(out.uris, ['http://x', 'amqp://u:***@h']);
+  assert.deepEqual(logged.uris, ['http://x', 'amqp://u:p@h'], 'the original keeps its value');
+});
+
 test('a context keeps an incoming trace and starts a new span', () => {
   const ctx = contextFrom({
     correlationId: 'c-1',
