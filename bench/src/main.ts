@@ -209,7 +209,7 @@ async function main(): Promise<void> {
       );
       for (const c of dbOperations) {
         log(
-          `  ${c.operation}: ${c.perS.toFixed(0)}/s, ${c.dbCpuMs.toFixed(2)} database CPU-ms each`,
+          `  ${c.operation}: ${c.perS.toFixed(0)}/s, ${c.dbCpuMs.toFixed(2)} database and ${c.clientCpuMs?.toFixed(2) ?? '–'} client CPU-ms each`,
         );
       }
     } catch (err) {

@@ -491,12 +491,13 @@ export function markdownReport(run: RunResult): string {
     lines.push(
       '## Database cost per operation kind',
       '',
-      `Each kind alone (${run.settings['BENCH_ROUND_CONNECTIONS'] as number} concurrent callers) before the system starts: the database process's CPU per operation, per document or statement of a batch. On FerretDB every changed document is a commit of its own, in a batch too; a batch of inserts shares one.`,
+      `Each kind alone (${run.settings['BENCH_ROUND_CONNECTIONS'] as number} concurrent callers) before the system starts: the database process's CPU per operation, per document or statement of a batch, and the calling process's (the driver's work and its socket calls; a service pays it for every command it sends). On FerretDB every changed document is a commit of its own, in a batch too; a batch of inserts shares one.`,
       '',
-      '| operation | per s | database CPU-ms each |',
-      '| --- | ---: | ---: |',
+      '| operation | per s | database CPU-ms each | client CPU-ms each |',
+      '| --- | ---: | ---: | ---: |',
       ...run.dbOperations.map(
-        (c) => `| ${c.operation} | ${num(c.perS)} | ${c.dbCpuMs.toFixed(2)} |`,
+        (c) =>
+          `| ${c.operation} | ${num(c.perS)} | ${c.dbCpuMs.toFixed(2)} | ${c.clientCpuMs?.toFixed(2) ?? '–'} |`,
       ),
       '',
     );

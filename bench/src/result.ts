@@ -115,6 +115,8 @@ export interface DbOperationCost {
   readonly perS: number;
   /** The database process's CPU-ms per operation (per document or statement of a batch). */
   readonly dbCpuMs: number;
+  /** The calling process's CPU-ms per operation: the driver's work and its socket calls. */
+  readonly clientCpuMs?: number;
 }
 
 export interface RunResult {

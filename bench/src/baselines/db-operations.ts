@@ -1,5 +1,6 @@
 // What one operation of each kind costs the database: its CPU per operation (and per second)
-// while `connections` concurrent callers send only that kind. The saga's database work is a mix
+// while `connections` concurrent callers send only that kind, and what it costs the caller (this
+// process: the driver's work and its socket calls, nothing else runs here meanwhile). The saga's database work is a mix
 // of these; the table says which of them make the reliable pipeline's per-saga cost.
 import { randomUUID } from 'node:crypto';
 import { type Collection, type Document, MongoClient } from 'mongodb';
@@ -52,10 +53,17 @@ export async function measureDbOperations(options: {
     const meter = new UsageMeter(new Map([['database', options.databasePid]]));
     const t0 = performance.now();
     meter.start();
+    const client0 = process.cpuUsage();
     await run();
+    const client = process.cpuUsage(client0);
     const [usage] = meter.stop();
     const s = (performance.now() - t0) / 1000;
-    costs.push({ operation, perS: ops / s, dbCpuMs: (usage?.cpuMs ?? Number.NaN) / ops });
+    costs.push({
+      operation,
+      perS: ops / s,
+      dbCpuMs: (usage?.cpuMs ?? Number.NaN) / ops,
+      clientCpuMs: (client.user + client.system) / 1000 / ops,
+    });
   };
   const batches = Math.ceil(count / 10);
   const id = (prefix: string, i: number) => `${prefix}-${i}`;
