@@ -107,8 +107,10 @@ export {
   AuthenticationError,
   bearerToken,
   JwtVerifier,
+  VERIFIED_TOKENS,
   type AuthConfig,
   type Principal,
+  type VerifiedTokenCache,
 } from './http/auth/jwt-verifier';
 export { authConfigFrom, authEnv, validateAuthEnv, type AuthEnvValues } from './http/auth/auth-env';
 export {

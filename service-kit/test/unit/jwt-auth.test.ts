@@ -90,6 +90,45 @@ describe('JwtVerifier (HS256)', () => {
     assert.match(await reason(verifier.verify(await token({}, { sub: '' }))), /"sub"/);
   });
 
+  it('takes a verified token as verified for the cache time, never past its expiry', async () => {
+    let now = Date.now();
+    const cached = new JwtVerifier(
+      { issuer: ISSUER, audience: AUDIENCE, hs256Secret: SECRET },
+      { ttlMs: 60_000, max: 100, now: () => now },
+    );
+    const jwt = await token({ roles: ['admin'] }, { exp: Math.floor(now / 1000) + 600 });
+    const first = await cached.verify(jwt);
+    now += 59_000;
+    // the same object: answered from the cache, not verified again
+    assert.equal(await cached.verify(jwt), first);
+    assert.throws(() => first.roles.push('ops'), TypeError, 'shared by requests: frozen');
+    now += 2_000;
+    const again = await cached.verify(jwt);
+    assert.notEqual(again, first, 'verified again after the cache time');
+    assert.deepEqual(again, first);
+
+    const shortLived = await token({}, { exp: Math.floor(now / 1000) + 10 });
+    await cached.verify(shortLived);
+    now += 16_000; // past its expiry and the 5 s tolerance, within the cache time
+    assert.equal(await reason(cached.verify(shortLived)), 'token has expired');
+    // a token that failed is never remembered
+    assert.equal(await reason(cached.verify(shortLived)), 'token has expired');
+  });
+
+  it('remembers at most `max` tokens, and none with a cache time of 0', async () => {
+    const config = { issuer: ISSUER, audience: AUDIENCE, hs256Secret: SECRET };
+    const small = new JwtVerifier(config, { ttlMs: 60_000, max: 2 });
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((sub) => token({}, { sub })));
+    const firstA = await small.verify(a!);
+    assert.equal(await small.verify(a!), firstA);
+    await small.verify(b!);
+    await small.verify(c!); // a, least recently used, goes
+    assert.notEqual(await small.verify(a!), firstA);
+
+    const off = new JwtVerifier(config, { ttlMs: 0, max: 100 });
+    assert.notEqual(await off.verify(a!), await off.verify(a!));
+  });
+
   it('reads only well-formed Bearer headers', () => {
     assert.equal(bearerToken('Bearer abc.def.ghi'), 'abc.def.ghi');
     assert.equal(bearerToken('Basic abc'), undefined);

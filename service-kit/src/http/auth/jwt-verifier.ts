@@ -1,5 +1,8 @@
 // Verifies Bearer JWTs with jose: signature (JWKS in production, a shared HS256 secret for local
-// runs), issuer, audience and expiry.
+// runs), issuer, audience and expiry. A client sends the same token with every request until it
+// expires, so a token once verified is taken as verified for a minute at most (never past its
+// expiry) without checking its signature again.
+import { LRUCache } from 'lru-cache';
 import {
   createRemoteJWKSet,
   errors as joseErrors,
@@ -41,11 +44,39 @@ const ASYMMETRIC_ALGORITHMS = [
 ];
 const MAX_USER_ID_LENGTH = 200;
 
+export interface VerifiedTokenCache {
+  /** How long a verified token is trusted without a new signature check; 0 turns it off. */
+  ttlMs: number;
+  /** Tokens remembered at most (the least recently used go first). */
+  max: number;
+  /** The clock, for tests. */
+  now?: () => number;
+}
+
+/**
+ * A minute: a key withdrawn from the JWKS stops being trusted within it (jose itself keeps the
+ * fetched keys for ten).
+ */
+export const VERIFIED_TOKENS: VerifiedTokenCache = { ttlMs: 60_000, max: 10_000 };
+
+interface Verified {
+  readonly principal: Principal;
+  /** The token's expiry or the end of its time in the cache, whichever is earlier. */
+  readonly trustedUntilMs: number;
+}
+
 export class JwtVerifier {
   private readonly key: JWTVerifyGetKey | Uint8Array;
   private readonly algorithms: string[];
+  private readonly now: () => number;
+  private readonly verified: LRUCache<string, Verified> | undefined;
 
-  constructor(private readonly config: AuthConfig) {
+  constructor(
+    private readonly config: AuthConfig,
+    private readonly cache: VerifiedTokenCache = VERIFIED_TOKENS,
+  ) {
+    this.now = cache.now ?? Date.now;
+    this.verified = cache.ttlMs > 0 ? new LRUCache({ max: cache.max }) : undefined;
     if (config.jwksUrl !== undefined) {
       assertSecureJwksUrl(config.jwksUrl);
       this.key = createRemoteJWKSet(new URL(config.jwksUrl));
@@ -60,6 +91,16 @@ export class JwtVerifier {
 
   /** The principal of a valid token; AuthenticationError with a short reason otherwise. */
   async verify(token: string): Promise<Principal> {
+    const now = this.now();
+    const known = this.verified?.get(token);
+    if (known !== undefined && now < known.trustedUntilMs) return known.principal;
+    const fresh = await this.verifyNow(token, now);
+    this.verified?.set(token, fresh);
+    return fresh.principal;
+  }
+
+  private async verifyNow(token: string, now: number): Promise<Verified> {
+    const clockTolerance = this.config.clockToleranceSeconds ?? 5;
     let payload: JWTPayload;
     try {
       const options = {
@@ -67,7 +108,8 @@ export class JwtVerifier {
         audience: this.config.audience,
         algorithms: this.algorithms,
         requiredClaims: ['exp', 'sub'],
-        clockTolerance: this.config.clockToleranceSeconds ?? 5,
+        clockTolerance,
+        currentDate: new Date(now),
       };
       // Two calls rather than a union argument: jose overloads on the key's type.
       payload =
@@ -84,11 +126,14 @@ export class JwtVerifier {
     // An address the identity provider has not verified may be anyone's: never use it.
     const verified = payload['email_verified'] !== false && payload['email_verified'] !== 'false';
     const email = verified && typeof payload['email'] === 'string' ? payload['email'] : undefined;
-    return {
+    // Shared by every request the cache answers: frozen, so none can change it for the others.
+    const principal: Principal = Object.freeze({
       userId: sub,
       ...(email !== undefined ? { email } : {}),
-      roles: readRoles(payload['roles']),
-    };
+      roles: Object.freeze(readRoles(payload['roles'])) as string[],
+    });
+    const expiresMs = ((payload.exp ?? 0) + clockTolerance) * 1000;
+    return { principal, trustedUntilMs: Math.min(expiresMs, now + this.cache.ttlMs) };
   }
 }
 
