@@ -8,16 +8,10 @@ set -euo pipefail
 use_local_registry
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
-published=false
 prepare() { # dir output
   local dir="$ROOT/$1"
   if ! installed "$dir"; then
-    # A fresh machine's registry has no shared packages yet: the locks install them from it.
-    if ! $published; then
-      step "shared packages: build and publish to the local registry"
-      bash "$ROOT/scripts/packages.sh" publish
-      published=true
-    fi
+    publish_shared_once
     step "$1: npm ci"
     if ! (cd "$dir" && npm ci --loglevel=error); then
       die "$1: npm ci failed; if it says EINTEGRITY, the shared packages changed: \`make publish\` first"

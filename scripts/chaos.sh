@@ -15,15 +15,10 @@ export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=f
 while IFS= read -r line; do export "${line?}"; done < <(bash "$ROOT/scripts/infra.sh" env)
 export INFRA_CTL="bash $ROOT/scripts/infra.sh"
 
-published=false
 for svc in "${SERVICES[@]}"; do
   dir="$ROOT/$svc"
   if ! installed "$dir"; then
-    if ! $published; then
-      step "shared packages: build and publish to the local registry"
-      bash "$ROOT/scripts/packages.sh" publish
-      published=true
-    fi
+    publish_shared_once
     step "$svc: npm ci"
     (cd "$dir" && npm ci --loglevel=error)
   fi

@@ -36,10 +36,10 @@ ensure_go_tool() { # name module version
 # other conditions (0014), and update, findAndModify and delete are atomic per document across
 # connections (0013); update and findAndModify end their read before they write, which lets the
 # WAL restart, and a release build does not track resources (0033); stored documents are decoded
-# without a json.Decoder per value (0035). A patch that does not apply
-# exactly stops the build. The version reads v1.24.2+atomic-writes: the services refuse a FerretDB
-# without it on more than one connection. The build's marker also names the patches' checksum,
-# so a changed or added patch rebuilds it.
+# without a json.Decoder per value (0035). A patch that does not apply exactly stops the build.
+# The version reads v1.24.2+atomic-writes: the services refuse a FerretDB without it on more than
+# one connection. The build's marker also names the patches' checksum, so a changed or added
+# patch rebuilds it.
 FERRETDB_BUILD=$FERRETDB_VERSION+atomic-writes
 FERRETDB_MARKER=.ferretdb-$FERRETDB_BUILD-$(cat "$ROOT"/infra/ferretdb/*.patch | sha256sum | cut -c1-12)
 apply_in() { # dir git-apply-args...: the ceiling stops git from using a repository around dir

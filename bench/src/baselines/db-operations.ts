@@ -1,7 +1,8 @@
 // What one operation of each kind costs the database: its CPU per operation (and per second)
 // while `connections` concurrent callers send only that kind, and what it costs the caller (this
-// process: the driver's work and its socket calls, nothing else runs here meanwhile). The saga's database work is a mix
-// of these; the table says which of them make the reliable pipeline's per-saga cost.
+// process: the driver's work and its socket calls; nothing else runs here meanwhile). The saga's
+// database work is a mix of these; the table says which of them make the reliable pipeline's
+// per-saga cost.
 import { randomUUID } from 'node:crypto';
 import { type Collection, type Document, MongoClient } from 'mongodb';
 import { UsageMeter } from '../proc';
