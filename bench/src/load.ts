@@ -19,6 +19,8 @@ export interface LoadResult {
   readonly failed: number;
   /** 5xx answers (part of failed). */
   readonly serverErrors: number;
+  /** Requests without an answer: connection errors and the client's 30 s timeout (part of failed). */
+  readonly unanswered: number;
   readonly durationS: number;
   /** Latencies of all answered requests, ms. */
   readonly latencies: number[];
@@ -74,6 +76,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     accepted,
     failed: rejected + result.errors + result.timeouts,
     serverErrors,
+    unanswered: result.errors + result.timeouts,
     durationS: (endedAt - startedAt) / 1000,
     latencies,
     startedAt,

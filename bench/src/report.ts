@@ -164,6 +164,8 @@ export function evaluateTargets(run: Pick<RunResult, 'steps'>): Target[] {
       : Number.NaN;
   const spikeErrors = (spike?.serverErrors ?? 0) + (afterSpike?.serverErrors ?? 0);
   const spikeMissing = (spike?.saga?.missing ?? 0) + (afterSpike?.saga?.missing ?? 0);
+  const spikeFailed = (spike?.failed ?? 0) + (afterSpike?.failed ?? 0);
+  const spikeUnanswered = (spike?.unanswered ?? 0) + (afterSpike?.unanswered ?? 0);
   const drainS = spike?.saga?.drainS ?? Number.NaN;
   const movedGap = (v: number) =>
     Number.isFinite(v) && v >= 0.2 ? `${((v - 0.2) * 100).toFixed(0)} points over` : undefined;
@@ -234,7 +236,7 @@ export function evaluateTargets(run: Pick<RunResult, 'steps'>): Target[] {
       value: drainS,
       met: spike ? drainS <= 60 && spikeErrors === 0 && spikeMissing === 0 : undefined,
       detail: spike
-        ? `${num(spike.targetRate)}/s offered for ${num(spike.durationS)} s (${num(spike.acceptedPerS)}/s accepted), then ${num(afterSpike?.targetRate)}/s; ${num(spikeErrors)} 5xx, ${num(spike.failed + (afterSpike?.failed ?? 0))} failed, ${num(spikeMissing)} orders not final`
+        ? `${num(spike.targetRate)}/s offered for ${num(spike.durationS)} s (${num(spike.acceptedPerS)}/s accepted), then ${num(afterSpike?.targetRate)}/s; ${num(spikeErrors)} 5xx, ${num(spikeFailed)} failed${spikeFailed > 0 ? ` (${num(spikeUnanswered)} without an answer in 30 s)` : ''}, ${num(spikeMissing)} orders not final`
         : '–',
       gap: spike
         ? [

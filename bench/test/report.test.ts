@@ -259,6 +259,14 @@ describe('the spike', () => {
     assert.equal(t!.met, false);
     assert.equal(t!.gap, '15 s over, 2 5xx, 3 not final');
   });
+
+  test('its detail says how many requests got no answer at all', () => {
+    const spike = { ...phase('spike', 42), failed: 5, unanswered: 4 };
+    const [t] = evaluateTargets({ steps: [spike, phase('after-spike', 5)] }).filter((x) =>
+      x.name.startsWith('spike'),
+    );
+    assert.match(t!.detail, /0 5xx, 5 failed \(4 without an answer in 30 s\), 0 orders not final/);
+  });
 });
 
 describe('report and chart', () => {
