@@ -37,8 +37,7 @@ ensure_go_tool() { # name module version
 # connections (0013); update and findAndModify end their read before they write, which lets the
 # WAL restart, and a release build does not track resources (0033); stored documents are decoded
 # without a json.Decoder per value (0035); data statements are prepared once per connection, with
-# a newer modernc.org/sqlite (0036); a stored schema is decoded once per shape (0037). A patch
-# that does not apply exactly stops the build.
+# a newer modernc.org/sqlite (0036). A patch that does not apply exactly stops the build.
 # The version reads v1.24.2+atomic-writes: the services refuse a FerretDB without it on more than
 # one connection. The build's marker also names the patches' checksum, so a changed or added
 # patch rebuilds it.
@@ -64,8 +63,8 @@ ensure_ferretdb() {
       die "FerretDB $version: the code $(rel "$patch") changes was not found: $err"
     apply_in "$tmp" "$patch"
   done
-  # Patches 0006 and 0008 change how stored documents are decoded, 0007 how SQL statements run
-  # (and the SQLite library): FerretDB's own tests of those packages and of its SQLite backend,
+  # Patch 0006 changes how stored documents are decoded, 0007 how SQL statements run (and the
+  # SQLite library): FerretDB's own tests of those packages and of its SQLite backend,
   # and the patches' tests, must pass. Its test helpers find the module's root by a .git entry,
   # which the module zip lacks.
   mkdir "$tmp/.git"
