@@ -93,9 +93,6 @@ stop_pid() { # name: SIGTERM the process group, then SIGKILL after 15 s
   rm -f "$RUN/$name.pid"
 }
 
-# A package's install is current when npm's own record of it (node_modules/.package-lock.json) is
-# newer than its manifest and lock; its build when the output (default dist/main.js) is newer than
-# every source, tsconfig and the install.
 # Builds and publishes the shared packages to the local registry, once per script run: the
 # packages' npm ci installs them from there, and a fresh machine's registry has none yet.
 SHARED_PUBLISHED=false
@@ -105,6 +102,10 @@ publish_shared_once() {
   bash "$ROOT/scripts/packages.sh" publish
   SHARED_PUBLISHED=true
 }
+
+# A package's install is current when npm's own record of it (node_modules/.package-lock.json) is
+# newer than its manifest and lock; its build when the output (default dist/main.js) is newer than
+# every source, tsconfig and the install.
 installed() { # dir
   local record="$1/node_modules/.package-lock.json"
   [[ -f $record && $record -nt $1/package-lock.json && $record -nt $1/package.json ]]

@@ -162,10 +162,13 @@ export function evaluateTargets(run: Pick<RunResult, 'steps'>): Target[] {
     before?.saga && after?.saga
       ? relativeChange(before.saga.latency.p50, after.saga.latency.p50)
       : Number.NaN;
-  const spikeErrors = (spike?.serverErrors ?? 0) + (afterSpike?.serverErrors ?? 0);
-  const spikeMissing = (spike?.saga?.missing ?? 0) + (afterSpike?.saga?.missing ?? 0);
-  const spikeFailed = (spike?.failed ?? 0) + (afterSpike?.failed ?? 0);
-  const spikeUnanswered = (spike?.unanswered ?? 0) + (afterSpike?.unanswered ?? 0);
+  // A count over both phases of the spike (the spike and the return to the sustainable rate).
+  const ofSpike = (count: (s: StepResult) => number | undefined) =>
+    [spike, afterSpike].reduce((sum, s) => sum + ((s && count(s)) ?? 0), 0);
+  const spikeErrors = ofSpike((s) => s.serverErrors);
+  const spikeMissing = ofSpike((s) => s.saga?.missing);
+  const spikeFailed = ofSpike((s) => s.failed);
+  const spikeUnanswered = ofSpike((s) => s.unanswered);
   const drainS = spike?.saga?.drainS ?? Number.NaN;
   const movedGap = (v: number) =>
     Number.isFinite(v) && v >= 0.2 ? `${((v - 0.2) * 100).toFixed(0)} points over` : undefined;
