@@ -19,6 +19,8 @@ export interface LoadResult {
   readonly failed: number;
   /** 5xx answers (part of failed). */
   readonly serverErrors: number;
+  /** 429 answers: refused by a limit or shed under load (part of failed). */
+  readonly refused: number;
   /** Requests without an answer: connection errors and the client's 30 s timeout (part of failed). */
   readonly unanswered: number;
   readonly durationS: number;
@@ -33,6 +35,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let accepted = 0;
   let rejected = 0;
   let serverErrors = 0;
+  let refused = 0;
   const startedAt = Date.now();
   let finished!: (result: autocannon.Result) => void;
   let failedToRun!: (err: unknown) => void;
@@ -69,6 +72,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     if (statusCode >= 200 && statusCode < 300) accepted++;
     else rejected++;
     if (statusCode >= 500) serverErrors++;
+    if (statusCode === 429) refused++;
   });
   const result = await done;
   const endedAt = Date.now();
@@ -76,6 +80,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     accepted,
     failed: rejected + result.errors + result.timeouts,
     serverErrors,
+    refused,
     unanswered: result.errors + result.timeouts,
     durationS: (endedAt - startedAt) / 1000,
     latencies,

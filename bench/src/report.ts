@@ -169,6 +169,7 @@ export function evaluateTargets(run: Pick<RunResult, 'steps'>): Target[] {
   const spikeMissing = ofSpike((s) => s.saga?.missing);
   const spikeFailed = ofSpike((s) => s.failed);
   const spikeUnanswered = ofSpike((s) => s.unanswered);
+  const spikeRefused = ofSpike((s) => s.refused);
   const drainS = spike?.saga?.drainS ?? Number.NaN;
   const movedGap = (v: number) =>
     Number.isFinite(v) && v >= 0.2 ? `${((v - 0.2) * 100).toFixed(0)} points over` : undefined;
@@ -239,7 +240,7 @@ export function evaluateTargets(run: Pick<RunResult, 'steps'>): Target[] {
       value: drainS,
       met: spike ? drainS <= 60 && spikeErrors === 0 && spikeMissing === 0 : undefined,
       detail: spike
-        ? `${num(spike.targetRate)}/s offered for ${num(spike.durationS)} s (${num(spike.acceptedPerS)}/s accepted), then ${num(afterSpike?.targetRate)}/s; ${num(spikeErrors)} 5xx, ${num(spikeFailed)} failed${spikeFailed > 0 ? ` (${num(spikeUnanswered)} without an answer in 30 s)` : ''}, ${num(spikeMissing)} orders not final`
+        ? `${num(spike.targetRate)}/s offered for ${num(spike.durationS)} s (${num(spike.acceptedPerS)}/s accepted), then ${num(afterSpike?.targetRate)}/s; ${num(spikeErrors)} 5xx, ${num(spikeFailed)} failed${spikeFailed > 0 ? ` (${num(spikeRefused)} shed with 429, ${num(spikeUnanswered)} without an answer in 30 s)` : ''}, ${num(spikeMissing)} orders not final`
         : '–',
       gap: spike
         ? [

@@ -53,6 +53,8 @@ export interface StepResult {
   readonly failed: number;
   /** 5xx answers among failed. */
   readonly serverErrors?: number;
+  /** 429 answers among failed: refused by a limit or shed under load. */
+  readonly refused?: number;
   /** Requests among failed that got no answer (connection errors, the client's 30 s timeout). */
   readonly unanswered?: number;
   readonly acceptedPerS: number;

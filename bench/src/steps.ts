@@ -40,6 +40,7 @@ export function plainResult(
     accepted: load.accepted,
     failed: load.failed,
     serverErrors: load.serverErrors,
+    refused: load.refused,
     unanswered: load.unanswered,
     acceptedPerS: load.accepted / load.durationS,
     http: summarize(load.latencies),

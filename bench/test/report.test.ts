@@ -265,7 +265,18 @@ describe('the spike', () => {
     const [t] = evaluateTargets({ steps: [spike, phase('after-spike', 5)] }).filter((x) =>
       x.name.startsWith('spike'),
     );
-    assert.match(t!.detail, /0 5xx, 5 failed \(4 without an answer in 30 s\), 0 orders not final/);
+    assert.match(
+      t!.detail,
+      /0 5xx, 5 failed \(0 shed with 429, 4 without an answer in 30 s\), 0 orders not final/,
+    );
+  });
+
+  test('its detail says how many requests were shed, and shedding is no miss', () => {
+    const spike = { ...phase('spike', 12), failed: 900, refused: 900 };
+    const back = { ...phase('after-spike', 5), failed: 40, refused: 40 };
+    const [t] = evaluateTargets({ steps: [spike, back] }).filter((x) => x.name.startsWith('spike'));
+    assert.equal(t!.met, true);
+    assert.match(t!.detail, /940 failed \(940 shed with 429, 0 without an answer in 30 s\)/);
   });
 });
 

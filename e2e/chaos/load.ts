@@ -1,7 +1,7 @@
 // A steady stream of orders from many customers while faults happen: orders start at a set rate
 // (an open loop: a slow or failing system does not slow the clients down), times a factor during
 // a burst. Every order is placed with an Idempotency-Key, and a request without a definitive
-// answer (connection refused or reset, timeout, 5xx) is repeated with the same key until it
+// answer (connection refused or reset, timeout, 5xx, 429 load shedding) is repeated with the same key until it
 // gets one (after the server's Retry-After, when it gives one), so the client always learns
 // whether its order exists. The requests go round robin over the order service's pods (see
 // Shop). Some confirmed orders are then cancelled by their owner, a few right after creation.
@@ -55,6 +55,8 @@ export interface LoadStats {
   requests: number;
   transportErrors: number;
   serverErrors: number;
+  /** 429 answers: the order service shed the order while sagas were slow (decision 0038). */
+  shed: number;
   retried: number;
   cancels: number;
 }
@@ -79,6 +81,7 @@ export class OrderStream {
     requests: 0,
     transportErrors: 0,
     serverErrors: 0,
+    shed: 0,
     retried: 0,
     cancels: 0,
   };
@@ -167,6 +170,7 @@ export class OrderStream {
       }
       if (answer === undefined) this.stats.transportErrors++;
       else if (answer.status >= 500) this.stats.serverErrors++;
+      else if (answer.status === 429) this.stats.shed++;
       else {
         const body = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
         this.refused.push({ key, status: answer.status, body: body.slice(0, 300) });

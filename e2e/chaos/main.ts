@@ -256,7 +256,7 @@ async function run(system: System, withInfra: boolean): Promise<number> {
       const s = stream.stats;
       log(
         `orders started ${s.started}, accepted ${stream.placed.length}, requests ${s.requests} ` +
-          `(transport errors ${s.transportErrors}, 5xx ${s.serverErrors}), cancels ${s.cancels}, ` +
+          `(transport errors ${s.transportErrors}, 5xx ${s.serverErrors}, shed ${s.shed}), cancels ${s.cancels}, ` +
           `duplicates ${duplicates.total}, e-mails ${mailbox.all.length}, acts ${actsDone}/${plan.length}`,
       );
     }
@@ -440,6 +440,7 @@ async function run(system: System, withInfra: boolean): Promise<number> {
       `${count('CONFIRMED')} confirmed, ${count('REJECTED')} rejected of which ${timeouts} for ` +
       `timeout, ${count('CANCELLED')} cancelled); ${stream.stats.requests} requests, ` +
       `${stream.stats.transportErrors} transport errors, ${stream.stats.serverErrors} 5xx, ` +
+      `${stream.stats.shed} shed (429), ` +
       `${stream.stats.retried} retried with the same key; ${duplicates.total} duplicate ` +
       `deliveries; ${poison.length} poison messages; ${mailbox.all.length} e-mails ` +
       `(${resent} resent with the same Message-ID); ${REPLICAS} pods per service; ` +

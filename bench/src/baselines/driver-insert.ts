@@ -79,6 +79,7 @@ async function insertLoad(
     accepted,
     failed,
     serverErrors: 0,
+    refused: 0,
     unanswered: 0,
     durationS: (endedAt - startedAt) / 1000,
     latencies,

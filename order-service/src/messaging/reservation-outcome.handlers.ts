@@ -3,8 +3,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { CloudEvent } from '@eventshop/events-contracts';
 import type { EventHandler } from '@eventshop/service-kit';
-import { applyReservationFailed, applyReserved } from '../domain/order';
+import { applyReservationFailed, applyReserved, OrderStatus } from '../domain/order';
 import { OrderTransitions, type TransitionOutcome } from '../orders/order-transitions';
+import { SagaAdmission } from '../orders/saga-admission';
 import { UnknownOrderError } from './unknown-order.error';
 
 function describe(outcome: TransitionOutcome): string {
@@ -18,16 +19,27 @@ function describe(outcome: TransitionOutcome): string {
   }
 }
 
+/** The saga's delay, for admission: only inventory's answer to an order still PENDING. */
+function tellAdmission(admission: SagaAdmission, outcome: TransitionOutcome): void {
+  if (outcome.kind === 'changed' && outcome.before.status === OrderStatus.Pending) {
+    admission.answered(outcome.before);
+  }
+}
+
 @Injectable()
 export class InventoryReservedHandler implements EventHandler<'inventory.reserved.v1'> {
   private readonly logger = new Logger(InventoryReservedHandler.name);
 
-  constructor(private readonly transitions: OrderTransitions) {}
+  constructor(
+    private readonly transitions: OrderTransitions,
+    private readonly admission: SagaAdmission,
+  ) {}
 
   async handle(event: CloudEvent<'inventory.reserved.v1'>): Promise<void> {
     const orderId = event.data.orderId;
     const outcome = await this.transitions.apply(orderId, applyReserved);
     if (outcome.kind === 'not_found') throw new UnknownOrderError(orderId, event.type);
+    tellAdmission(this.admission, outcome);
     this.logger.log(`order ${orderId} reserved: ${describe(outcome)}`);
   }
 }
@@ -36,7 +48,10 @@ export class InventoryReservedHandler implements EventHandler<'inventory.reserve
 export class ReservationFailedHandler implements EventHandler<'inventory.reservation-failed.v1'> {
   private readonly logger = new Logger(ReservationFailedHandler.name);
 
-  constructor(private readonly transitions: OrderTransitions) {}
+  constructor(
+    private readonly transitions: OrderTransitions,
+    private readonly admission: SagaAdmission,
+  ) {}
 
   async handle(event: CloudEvent<'inventory.reservation-failed.v1'>): Promise<void> {
     const { orderId, reason, shortLines } = event.data;
@@ -44,6 +59,7 @@ export class ReservationFailedHandler implements EventHandler<'inventory.reserva
       applyReservationFailed(order, { reason, shortLines }, now),
     );
     if (outcome.kind === 'not_found') throw new UnknownOrderError(orderId, event.type);
+    tellAdmission(this.admission, outcome);
     this.logger.log(`order ${orderId} reservation failed (${reason}): ${describe(outcome)}`);
   }
 }

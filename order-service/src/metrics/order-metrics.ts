@@ -8,6 +8,7 @@ export class OrderMetrics {
   private readonly orders: ReturnType<MetricsService['counter']>;
   private readonly saga: ReturnType<MetricsService['histogram']>;
   private readonly expiryFailures: ReturnType<MetricsService['counter']>;
+  private readonly shedOrders: ReturnType<MetricsService['counter']>;
 
   constructor(metrics: MetricsService) {
     this.orders = metrics.counter({
@@ -26,6 +27,15 @@ export class OrderMetrics {
       help: 'Overdue PENDING orders the timeout sweep could not expire (retried next pass)',
     });
     this.expiryFailures.inc(0);
+    this.shedOrders = metrics.counter({
+      name: 'eventshop_orders_shed_total',
+      help: 'POST /orders refused (429) because sagas took longer than ORDER_MAX_SAGA_DELAY',
+    });
+    this.shedOrders.inc(0);
+  }
+
+  shed(): void {
+    this.shedOrders.inc();
   }
 
   expiryFailed(): void {

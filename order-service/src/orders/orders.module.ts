@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { JwtAuthGuard, jwtVerifierProvider, KIT_CONFIG } from '@eventshop/service-kit';
 import type { OrderConfig } from '../config/order-env';
+import { CreateOrderAdmissionGuard } from '../http/orders/create-order-admission.guard';
 import { CreateOrderRateLimitGuard } from '../http/orders/create-order-rate-limit.guard';
 import { ProductUpdatedHandler } from '../messaging/product-updated.handler';
 import {
@@ -32,6 +33,7 @@ import { OrderTransitions } from './order-transitions';
 import { QueryOrdersService } from './query-orders.service';
 import { ExpirePendingOrdersService } from './expire-pending-orders.service';
 import { PendingDueList } from './pending-due-list';
+import { SagaAdmission } from './saga-admission';
 import { Sweepers } from './sweepers';
 
 export const ORDER_MODELS = [
@@ -61,7 +63,9 @@ export const ORDER_MODELS = [
     CreateIndexes,
     jwtVerifierProvider,
     JwtAuthGuard,
+    CreateOrderAdmissionGuard,
     CreateOrderRateLimitGuard,
+    SagaAdmission,
     OrderMetrics,
     OrderEvents,
     ProductUpdatedHandler,

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { CreateOrderService } from '../../orders/create-order.service';
 import { CurrentUser, JwtAuthGuard, type Principal } from '@eventshop/service-kit';
 import { ApiProblemResponses } from '../problem/api-problem-responses';
+import { CreateOrderAdmissionGuard } from './create-order-admission.guard';
 import { CreateOrderRateLimitGuard } from './create-order-rate-limit.guard';
 import { CreateOrderRequestDto, OrderDto, toOrderDto } from './order.dto';
 
@@ -14,7 +15,7 @@ export class CreateOrderController {
   constructor(private readonly service: CreateOrderService) {}
 
   @Post()
-  @UseGuards(CreateOrderRateLimitGuard, JwtAuthGuard)
+  @UseGuards(CreateOrderAdmissionGuard, CreateOrderRateLimitGuard, JwtAuthGuard)
   @HttpCode(201)
   @ApiBody({ type: CreateOrderRequestDto })
   @ApiHeader({
