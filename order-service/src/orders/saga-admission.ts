@@ -28,6 +28,11 @@ export class SagaAdmission {
     this.gate.sagaEnded(now.getTime() - order.createdAt.getTime(), now.getTime());
   }
 
+  /** A new order was stored (not a replay). */
+  accepted(now = Date.now()): void {
+    this.gate.accepted(now);
+  }
+
   /** Undefined admits a new order; a verdict refuses it (counted). */
   refusal(now = Date.now()): SagaDelayVerdict | undefined {
     const verdict = this.gate.refusal(now);

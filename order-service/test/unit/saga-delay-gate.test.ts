@@ -15,8 +15,35 @@ describe('SagaDelayGate', () => {
     gate.sagaEnded(14_000, 0);
     gate.sagaEnded(12_500, 400);
     assert.equal(gate.refusal(900), undefined, 'the interval is not over yet');
-    assert.deepEqual(gate.refusal(1_000), { delayMs: 12_500, retryAfterMs: 2_500 });
-    assert.deepEqual(gate.refusal(1_999), { delayMs: 12_500, retryAfterMs: 2_500 });
+    const verdict = { delayMs: 12_500, expectedMs: 12_500, retryAfterMs: 2_500 };
+    assert.deepEqual(gate.refusal(1_000), verdict);
+    assert.deepEqual(gate.refusal(1_999), verdict);
+  });
+
+  it('refuses before the measured delay reaches the limit when orders arrive faster than answers', () => {
+    const growing = new SagaDelayGate(10_000, 1_000);
+    growing.sagaEnded(4_000, 0);
+    growing.sagaEnded(5_000, 100);
+    for (let i = 0; i < 6; i++) growing.accepted(200 + i);
+    // Six orders in for two answers out: a new order waits about 3 × 4 s.
+    assert.deepEqual(growing.refusal(1_000), {
+      delayMs: 4_000,
+      expectedMs: 12_000,
+      retryAfterMs: 2_000,
+    });
+
+    const steady = new SagaDelayGate(10_000, 1_000);
+    steady.sagaEnded(4_000, 0);
+    steady.sagaEnded(5_000, 100);
+    steady.accepted(200);
+    steady.accepted(300);
+    assert.equal(steady.refusal(1_000), undefined, 'as many in as out: the queue does not grow');
+  });
+
+  it('keeps refusing while the measured delay is over the limit, even with nothing accepted', () => {
+    const gate = new SagaDelayGate(10_000, 1_000);
+    gate.sagaEnded(15_000, 0);
+    assert.equal(gate.refusal(1_000)?.expectedMs, 15_000);
   });
 
   it('admits again when an interval passes without outcomes (no fresh evidence)', () => {

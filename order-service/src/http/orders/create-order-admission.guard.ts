@@ -17,7 +17,7 @@ export class CreateOrderAdmissionGuard implements CanActivate {
         type: problemType('overloaded'),
         title: 'Too many orders in progress',
         status: 429,
-        detail: `orders take ${(refusal.delayMs / 1000).toFixed(1)} s to be confirmed, over the limit of ${this.admission.maxDelayMs / 1000} s; retry after ${retryAfter} s`,
+        detail: `a new order would wait about ${(refusal.expectedMs / 1000).toFixed(1)} s to be confirmed, over the limit of ${this.admission.maxDelayMs / 1000} s; retry after ${retryAfter} s`,
       },
       { 'retry-after': String(retryAfter) },
     );

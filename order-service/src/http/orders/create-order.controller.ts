@@ -2,6 +2,7 @@ import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nest
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CreateOrderService } from '../../orders/create-order.service';
+import { SagaAdmission } from '../../orders/saga-admission';
 import { CurrentUser, JwtAuthGuard, type Principal } from '@eventshop/service-kit';
 import { ApiProblemResponses } from '../problem/api-problem-responses';
 import { CreateOrderAdmissionGuard } from './create-order-admission.guard';
@@ -12,7 +13,10 @@ import { CreateOrderRequestDto, OrderDto, toOrderDto } from './order.dto';
 @ApiBearerAuth()
 @Controller('orders')
 export class CreateOrderController {
-  constructor(private readonly service: CreateOrderService) {}
+  constructor(
+    private readonly service: CreateOrderService,
+    private readonly admission: SagaAdmission,
+  ) {}
 
   @Post()
   @UseGuards(CreateOrderAdmissionGuard, CreateOrderRateLimitGuard, JwtAuthGuard)
@@ -33,6 +37,7 @@ export class CreateOrderController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OrderDto> {
     const { order, replayed } = await this.service.create(principal, body, idempotencyKey);
+    if (!replayed) this.admission.accepted();
     void reply.header('location', `/orders/${order.id}`);
     if (replayed) void reply.header('idempotent-replayed', 'true');
     return toOrderDto(order);
