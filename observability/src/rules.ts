@@ -119,6 +119,19 @@ export const ALERTS: AlertRule[] = [
     },
   },
   {
+    // Shedding a spike is the design (decision 0038); shedding that lasts means the saga's
+    // capacity is below the steady demand.
+    alert: 'EventShopOrdersShedForLong',
+    expr: 'sum(rate(eventshop_orders_shed_total[5m])) > 0',
+    for: '15m',
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: 'New orders have been refused for 15 minutes',
+      description:
+        'order-service has answered {{ $value | humanize }} new orders per second with 429 for 15 minutes because sagas take longer than ORDER_MAX_SAGA_DELAY: the saga runs at capacity. Which service or the database is saturated?',
+    },
+  },
+  {
     alert: 'EventShopOrdersStuckPending',
     expr: `${created} >= 5 and ${settled} < 0.5 * ${created}`,
     for: '5m',

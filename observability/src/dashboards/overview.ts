@@ -31,6 +31,13 @@ export const overview: DashboardSpec = {
           ],
         },
         {
+          title: 'Orders shed per minute',
+          description:
+            'New orders refused with 429 while sagas take longer than ORDER_MAX_SAGA_DELAY (eventshop_orders_shed_total), per minute.',
+          unit: 'short',
+          queries: [q(`sum(rate(eventshop_orders_shed_total[${RATE}])) * 60`, 'shed')],
+        },
+        {
           title: 'Saga duration by outcome (p50, p95, p99)',
           description: 'Order created to confirmed or rejected (eventshop_saga_duration_seconds).',
           unit: 's',

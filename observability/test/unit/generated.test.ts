@@ -77,6 +77,7 @@ describe('dashboards', () => {
     for (const metric of [
       'eventshop_orders_total',
       'eventshop_saga_duration_seconds_bucket',
+      'eventshop_orders_shed_total',
       'http_server_request_duration_seconds_count',
       'http_server_request_duration_seconds_bucket',
       'eventshop_events_published_total',
@@ -119,7 +120,7 @@ describe('dashboards', () => {
 });
 
 describe('rules file', () => {
-  it('is a Prometheus rules file with the eight alerts', () => {
+  it('is a Prometheus rules file with the nine alerts', () => {
     const rules = parse(generatedFiles().get(RULES_FILE)!) as {
       groups: { name: string; rules: { alert: string; expr: string; for: string }[] }[];
     };
@@ -133,6 +134,7 @@ describe('rules file', () => {
         'EventShopOutboxBacklogGrowing',
         'EventShopQueueWithoutConsumer',
         'EventShopSagaP99OverBudget',
+        'EventShopOrdersShedForLong',
         'EventShopOrdersStuckPending',
       ],
     );
