@@ -10,8 +10,8 @@ export const orderEnv = {
    * replica: the answer beyond it is 429 with Retry-After. */
   ORDER_RATE_LIMIT: env.int({ default: 30, min: 1 }),
   ORDER_RATE_WINDOW: env.duration({ default: '1m', min: 1000 }),
-  /** New orders are refused (429 with Retry-After) while even the quickest saga of the last
-   * second took longer than this from creation to inventory's answer; 0 never refuses. */
+  /** New orders are refused (429 with Retry-After) while the delay a new order can expect from
+   * creation to inventory's answer is over this (decision 0038); 0 never refuses. */
   ORDER_MAX_SAGA_DELAY: env.duration({ default: '10s', min: 0 }),
   /** PENDING orders a customer may hold at once, across replicas. */
   ORDER_MAX_OPEN_PER_USER: env.int({ default: 20, min: 1 }),
