@@ -24,7 +24,7 @@ export interface LoadResult {
   /** Requests without an answer: connection errors and the client's 30 s timeout (part of failed). */
   readonly unanswered: number;
   readonly durationS: number;
-  /** Latencies of all answered requests, ms. */
+  /** Latencies of the accepted (2xx) requests, ms: a refusal's quick answer is no order. */
   readonly latencies: number[];
   readonly startedAt: number;
   readonly endedAt: number;
@@ -68,9 +68,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     (err, result) => (err ? failedToRun(err) : finished(result)),
   );
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-    latencies.push(responseTime);
-    if (statusCode >= 200 && statusCode < 300) accepted++;
-    else rejected++;
+    if (statusCode >= 200 && statusCode < 300) {
+      accepted++;
+      latencies.push(responseTime);
+    } else rejected++;
     if (statusCode >= 500) serverErrors++;
     if (statusCode === 429) refused++;
   });

@@ -58,6 +58,7 @@ export interface StepResult {
   /** Requests among failed that got no answer (connection errors, the client's 30 s timeout). */
   readonly unanswered?: number;
   readonly acceptedPerS: number;
+  /** Latency of the accepted requests (refusals answer quickly and create nothing). */
   readonly http: LatencySummary;
   readonly saga?: SagaResult;
   /** Messages published on the broker per second, step start to drain end. */
