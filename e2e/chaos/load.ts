@@ -1,9 +1,9 @@
 // A steady stream of orders from many customers while faults happen: orders start at a set rate
 // (an open loop: a slow or failing system does not slow the clients down), times a factor during
 // a burst. Every order is placed with an Idempotency-Key, and a request without a definitive
-// answer (connection refused or reset, timeout, 5xx, 429 load shedding) is repeated with the same key until it
-// gets one (after the server's Retry-After, when it gives one), so the client always learns
-// whether its order exists. The requests go round robin over the order service's pods (see
+// answer (connection refused or reset, timeout, 5xx, 429 load shedding) is repeated with the
+// same key until it gets one (after the server's Retry-After, when it gives one), so the client
+// always learns whether its order exists. The requests go round robin over the order service's pods (see
 // Shop). Some confirmed orders are then cancelled by their owner, a few right after creation.
 import type { Item, Order, Shop } from '../src';
 import { sleep } from '../src';

@@ -3,7 +3,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { CloudEvent } from '@eventshop/events-contracts';
 import type { EventHandler } from '@eventshop/service-kit';
-import { applyReservationFailed, applyReserved, OrderStatus } from '../domain/order';
+import { applyReservationFailed, applyReserved } from '../domain/order';
 import { OrderTransitions, type TransitionOutcome } from '../orders/order-transitions';
 import { SagaAdmission } from '../orders/saga-admission';
 import { UnknownOrderError } from './unknown-order.error';
@@ -16,13 +16,6 @@ function describe(outcome: TransitionOutcome): string {
       return 'unknown order';
     default:
       return `${outcome.kind}: ${outcome.why}`;
-  }
-}
-
-/** The saga's delay, for admission: only inventory's answer to an order still PENDING. */
-function tellAdmission(admission: SagaAdmission, outcome: TransitionOutcome): void {
-  if (outcome.kind === 'changed' && outcome.before.status === OrderStatus.Pending) {
-    admission.answered(outcome.before);
   }
 }
 
@@ -39,7 +32,7 @@ export class InventoryReservedHandler implements EventHandler<'inventory.reserve
     const orderId = event.data.orderId;
     const outcome = await this.transitions.apply(orderId, applyReserved);
     if (outcome.kind === 'not_found') throw new UnknownOrderError(orderId, event.type);
-    tellAdmission(this.admission, outcome);
+    this.admission.answered(outcome);
     this.logger.log(`order ${orderId} reserved: ${describe(outcome)}`);
   }
 }
@@ -59,7 +52,7 @@ export class ReservationFailedHandler implements EventHandler<'inventory.reserva
       applyReservationFailed(order, { reason, shortLines }, now),
     );
     if (outcome.kind === 'not_found') throw new UnknownOrderError(orderId, event.type);
-    tellAdmission(this.admission, outcome);
+    this.admission.answered(outcome);
     this.logger.log(`order ${orderId} reservation failed (${reason}): ${describe(outcome)}`);
   }
 }

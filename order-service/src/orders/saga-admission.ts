@@ -4,9 +4,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig } from '@eventshop/service-kit';
 import type { OrderConfig } from '../config/order-env';
-import type { Order } from '../domain/order';
+import { OrderStatus } from '../domain/order';
 import { SagaDelayGate, type SagaDelayVerdict } from '../domain/saga-delay-gate';
 import { OrderMetrics } from '../metrics/order-metrics';
+import type { TransitionOutcome } from './order-transitions';
 
 @Injectable()
 export class SagaAdmission {
@@ -23,9 +24,11 @@ export class SagaAdmission {
     return this.gate.maxDelayMs;
   }
 
-  /** Inventory answered for an order that was PENDING (not a timeout, not a late answer). */
-  answered(order: Pick<Order, 'createdAt'>, now = new Date()): void {
-    this.gate.sagaEnded(now.getTime() - order.createdAt.getTime(), now.getTime());
+  /** Inventory answered: the saga's delay counts only when the answer moved a PENDING order
+   * (not a duplicate, not a late answer; timeouts never come here). */
+  answered(outcome: TransitionOutcome, now = Date.now()): void {
+    if (outcome.kind !== 'changed' || outcome.before.status !== OrderStatus.Pending) return;
+    this.gate.sagaEnded(now - outcome.before.createdAt.getTime(), now);
   }
 
   /** A new order was stored (not a replay). */

@@ -2,6 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SagaDelayGate } from '../../src/domain/saga-delay-gate';
 
+/** A gate (1 s intervals) that has seen one answer, `delayMs` late, at time 0. */
+function afterOneAnswer(delayMs: number, limitMs = 10_000): SagaDelayGate {
+  const gate = new SagaDelayGate(limitMs, 1_000);
+  gate.sagaEnded(delayMs, 0);
+  return gate;
+}
+
 describe('SagaDelayGate', () => {
   it('admits while the quickest saga of an interval is within the limit, bursts included', () => {
     const gate = new SagaDelayGate(10_000, 1_000);
@@ -41,14 +48,11 @@ describe('SagaDelayGate', () => {
   });
 
   it('keeps refusing while the measured delay is over the limit, even with nothing accepted', () => {
-    const gate = new SagaDelayGate(10_000, 1_000);
-    gate.sagaEnded(15_000, 0);
-    assert.equal(gate.refusal(1_000)?.expectedMs, 15_000);
+    assert.equal(afterOneAnswer(15_000).refusal(1_000)?.expectedMs, 15_000);
   });
 
   it('admits again when an interval passes without outcomes (no fresh evidence)', () => {
-    const gate = new SagaDelayGate(10_000, 1_000);
-    gate.sagaEnded(20_000, 0);
+    const gate = afterOneAnswer(20_000);
     assert.notEqual(gate.refusal(1_500), undefined);
     assert.equal(gate.refusal(3_100), undefined);
   });
@@ -67,17 +71,11 @@ describe('SagaDelayGate', () => {
   });
 
   it('asks for 1 s to 60 s of patience', () => {
-    const slight = new SagaDelayGate(10_000, 1_000);
-    slight.sagaEnded(10_100, 0);
-    assert.equal(slight.refusal(1_000)?.retryAfterMs, 1_000);
-    const far = new SagaDelayGate(10_000, 1_000);
-    far.sagaEnded(600_000, 0);
-    assert.equal(far.refusal(1_000)?.retryAfterMs, 60_000);
+    assert.equal(afterOneAnswer(10_100).refusal(1_000)?.retryAfterMs, 1_000);
+    assert.equal(afterOneAnswer(600_000).refusal(1_000)?.retryAfterMs, 60_000);
   });
 
   it('never refuses with a limit of 0', () => {
-    const gate = new SagaDelayGate(0, 1_000);
-    gate.sagaEnded(600_000, 0);
-    assert.equal(gate.refusal(1_000), undefined);
+    assert.equal(afterOneAnswer(600_000, 0).refusal(1_000), undefined);
   });
 });
