@@ -74,6 +74,9 @@ build_and_publish() {
 
 passed=0 failed=0
 failures=()
+# node:test's own "failing tests" sections, repeated at the end: a long log's tail then says
+# which assertion failed, not only which package.
+failure_details=$(mktemp)
 
 # run_tests DIR: the package's own `npm test`; its node:test summary lines are added up.
 run_tests() {
@@ -84,6 +87,9 @@ run_tests() {
   p=$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
   f=$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
   s=$(sed -nE 's/^ℹ (skipped|todo|cancelled) ([0-9]*)$/\2/p' "$out" | awk '{s+=$1} END {print s+0}')
+  if grep -q '^✖ failing tests:' "$out"; then
+    { echo "--- $dir"; sed -n '/^✖ failing tests:/,$p' "$out" | head -n 120; } >> "$failure_details"
+  fi
   rm -f "$out"
   # A skipped or cancelled test is not a pass; a package whose runner failed without a
   # summary counts as one failure.
@@ -111,6 +117,11 @@ test_all() {
     run_tests "$dir"
     if is_published "$dir"; then publish "$dir"; fi
   done
+  if [[ -s $failure_details ]]; then
+    step "failing tests in detail"
+    cat "$failure_details"
+  fi
+  rm -f "$failure_details"
   if ((${#failures[@]})); then printf 'failed: %s\n' "${failures[*]}"; fi
   echo "$passed passed, $failed failed"
   ((failed == 0))
