@@ -21,6 +21,7 @@ import { workQueue } from '../topology';
 import { consumerChain } from './chain';
 import { PROCESSED_EVENTS_COLLECTION } from './deduplicate.middleware';
 import type { DeliveryHandler } from './delivery';
+import { drainInFlight } from './drain';
 import type { ConsumerDefinition, EventHandler } from './handler';
 import { MarkerJanitor } from './marker-janitor';
 import { failedAttempts, originalRoutingKey } from './headers';
@@ -139,10 +140,12 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
 
   /**
    * Shutdown, step 1: cancel this process's consumers (golevelup does not, issue 889) so the
-   * broker sends nothing more, then wait up to `timeoutMs` for deliveries in progress to finish
-   * and be acked. Returns false if some were still running.
+   * broker sends nothing more, then wait for deliveries in progress to finish and be acked (also
+   * those handed over while a cancel was unconfirmed), all within `timeoutMs`. Returns false if
+   * some were still running.
    */
   async stop(timeoutMs: number): Promise<boolean> {
+    const started = Date.now();
     this.stopping = true;
     this.watchdog?.stop();
     const cancelTimeout = Math.min(2_000, timeoutMs);
@@ -164,12 +167,10 @@ export class ConsumerHost implements OnApplicationBootstrap, OnApplicationShutdo
     );
     if (this.inFlight.size === 0) return true;
     this.log.log(`waiting for ${this.inFlight.size} deliveries in progress`);
-    let timer: NodeJS.Timeout | undefined;
-    const done = await Promise.race([
-      Promise.allSettled([...this.inFlight]).then(() => true),
-      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    const done = await drainInFlight(
+      this.inFlight,
+      Math.max(0, timeoutMs - (Date.now() - started)),
+    );
     if (!done)
       this.log.warn(`${this.inFlight.size} deliveries still running; they will be redelivered`);
     return done;
