@@ -37,10 +37,26 @@ size_of() { # image: size as the engine reports it
   "$ENGINE" image inspect --format '{{.Size}}' "$1" | awk '{printf "%.0f MB", $1 / 1000 / 1000}'
 }
 
+# A service's Dockerfile with its name and port taken out. Each service keeps a Dockerfile of its
+# own (its folder is the build context, as skaffold needs), and the three must not drift apart.
+dockerfile_shape() { # service
+  sed -E -e "s/$1/<service>/g" -e 's/\b30[0-9]{2}\b/<port>/g' "$ROOT/$1/Dockerfile"
+}
+
+same_dockerfiles() {
+  local svc first=${SERVICES[0]}
+  for svc in "${SERVICES[@]:1}"; do
+    if ! diff -u <(dockerfile_shape "$first") <(dockerfile_shape "$svc") >&2; then
+      die "$svc/Dockerfile differs from $first/Dockerfile beyond the service's name and port (diff above)"
+    fi
+  done
+}
+
 build() {
   local svc image start dir log="$LOG/service-images.log"
   mkdir -p "$LOG"
   : >"$log"
+  same_dockerfiles
   for svc in "${SERVICES[@]}"; do
     dir="$ROOT/$svc"
     [[ -f $dir/Dockerfile ]] || die "$svc/Dockerfile is missing"
