@@ -74,9 +74,9 @@ build_and_publish() {
 
 passed=0 failed=0
 failures=()
-# node:test's own "failing tests" sections, repeated at the end: a long log's tail then says
-# which assertion failed, not only which package.
-failure_details=$(mktemp)
+# node:test's own "failing tests" sections, repeated at the end of test_all: a long log's tail
+# then says which assertion failed, not only which package.
+failure_details=
 
 # run_tests DIR: the package's own `npm test`; its node:test summary lines are added up.
 run_tests() {
@@ -101,6 +101,7 @@ run_tests() {
 }
 
 test_all() {
+  failure_details=$(mktemp)
   step "lint (ESLint + Prettier)"
   if ! (cd "$ROOT" && npm ci --loglevel=error && npm run --silent lint); then
     failures+=(lint)

@@ -3,8 +3,9 @@
 // a burst. Every order is placed with an Idempotency-Key, and a request without a definitive
 // answer (connection refused or reset, timeout, 5xx, 429 load shedding) is repeated with the
 // same key until it gets one (after the server's Retry-After, when it gives one), so the client
-// always learns whether its order exists. The requests go round robin over the order service's pods (see
-// Shop). Some confirmed orders are then cancelled by their owner, a few right after creation.
+// always learns whether its order exists. The requests go round robin over the order service's
+// pods (see Shop). Some confirmed orders are then cancelled by their owner, a few right after
+// creation.
 import type { Item, Order, Shop } from '../src';
 import { sleep } from '../src';
 
